@@ -7,8 +7,8 @@
 # Cache root: $ACK_COMPONENTS_CACHE (default ~/.cache/ack-components).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=versions.env
-. "$here/versions.env"
+# shellcheck source=../src/ack_components/sandbox/versions.env
+. "$here/../src/ack_components/sandbox/versions.env"
 cache=${ACK_COMPONENTS_CACHE:-$HOME/.cache/ack-components}
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 

@@ -1,0 +1,48 @@
+# The two commands a new user needs: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test unit integration lint typecheck controlplane bench sandbox-up sandbox-down clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+controlplane:
+	bash tools/build.sh controlplane
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict src
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+integration: $(STAMP) controlplane
+	$(BIN)/pytest -q tests/integration
+
+test: $(STAMP) controlplane lint typecheck
+	$(BIN)/pytest -q tests
+
+bench: $(STAMP) controlplane
+	$(BIN)/python bench/controlplane_start.py
+
+demo: $(STAMP) controlplane
+	bash samples/demo.sh
+
+sandbox-up: $(STAMP) controlplane
+	$(BIN)/ack-components sandbox up
+
+sandbox-down: $(STAMP)
+	$(BIN)/ack-components sandbox down
+
+clean:
+	rm -rf $(VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,221 @@
+"""A component's inputs and outputs, derived from the kind table and the CRD schema.
+
+Every top-level spec field becomes an input and every status field an output,
+named in snake_case as the upstream components named them (``roleARN`` →
+``role_arn``), so existing pipelines switch by changing the component file.
+The engine's own options (timeouts, namespace, ...) are new inputs whose
+defaults keep old pipelines working. Parsing input text (JSON or YAML; empty
+means "not set") lives here too, with errors that name the input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from ack_components.kinds import Kind
+
+STRING, BOOL, INTEGER, FLOAT = "String", "Bool", "Integer", "Float"
+JSON_OBJECT, JSON_ARRAY = "JsonObject", "JsonArray"
+
+_SCHEMA_TYPES = {
+    "string": STRING,
+    "boolean": BOOL,
+    "integer": INTEGER,
+    "number": FLOAT,
+    "object": JSON_OBJECT,
+    "array": JSON_ARRAY,
+}
+_EMPTY_DEFAULTS = {STRING: "", BOOL: "False", INTEGER: "", FLOAT: "", JSON_OBJECT: "{}", JSON_ARRAY: "[]"}
+
+
+class InputError(ValueError):
+    """An input's text cannot be used; the message names the input."""
+
+
+@dataclass(frozen=True)
+class Input:
+    """One component input. ``field`` is the spec field it fills; None for an engine option."""
+
+    name: str
+    type: str
+    description: str
+    field: str | None = None
+    required: bool = False
+    default: str = ""
+
+
+@dataclass(frozen=True)
+class Output:
+    """One component output. ``field`` is the status field it reports; None for a derived one."""
+
+    name: str
+    type: str
+    description: str
+    field: str | None = None
+
+
+REGION = Input("region", STRING, "The AWS region for the SageMaker resource.", required=True)
+
+#: Engine options: not in any CRD; defaults keep upstream pipelines' behaviour or better.
+OPTIONS = (
+    Input("namespace", STRING, "Namespace of the custom resource (default: the pod's own)."),
+    Input(
+        "run_id",
+        STRING,
+        "Identity of the pipeline run; with the inputs it fixes the resource name when none is "
+        "given, so a retried step re-attaches instead of starting a second job.",
+        default="{{workflow.uid}}",
+    ),
+    Input("timeout_seconds", INTEGER, "Fail if not done within this many seconds (0: no limit).", default="0"),
+    Input(
+        "status_timeout_seconds",
+        INTEGER,
+        "Fail if the ACK controller writes no .status within this many seconds.",
+        default="180",
+    ),
+    Input(
+        "recoverable_grace_seconds",
+        INTEGER,
+        "How long an ACK.Recoverable condition may last before the run fails.",
+        default="600",
+    ),
+    Input(
+        "leave_running_on_stop",
+        BOOL,
+        "When the step is stopped, leave the SageMaker job running instead of stopping it.",
+        default="False",
+    ),
+)
+
+SAGEMAKER_RESOURCE_NAME = Output(
+    "sagemaker_resource_name", STRING, "The name of the SageMaker resource (given or derived)."
+)
+
+
+def snake_case(field: str) -> str:
+    """ACK's camelCase field name → the upstream input name (``roleARN`` → ``role_arn``)."""
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", field)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", spaced).lower()
+
+
+def _describe(schema: dict[str, Any]) -> str:
+    text = " ".join(str(schema.get("description", "")).split())
+    return text[:300].rsplit(" ", 1)[0] + " ..." if len(text) > 300 else text
+
+
+def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
+    spec = crd_schema["properties"]["spec"]
+    required = set(spec.get("required", ()))
+    fields = tuple(
+        Input(
+            name=snake_case(field),
+            type=_SCHEMA_TYPES[schema.get("type", "object")],
+            description=_describe(schema),
+            field=field,
+            required=field in required or snake_case(field) in kind.required_inputs,
+            default=_EMPTY_DEFAULTS[_SCHEMA_TYPES[schema.get("type", "object")]],
+        )
+        for field, schema in sorted(spec["properties"].items())
+    )
+    return (REGION, *fields, *OPTIONS)
+
+
+def outputs(crd_schema: dict[str, Any]) -> tuple[Output, ...]:
+    status = crd_schema["properties"]["status"]["properties"]
+    fields = tuple(
+        Output(snake_case(field), _SCHEMA_TYPES[schema.get("type", "object")], _describe(schema), field)
+        for field, schema in sorted(status.items())
+    )
+    return (*fields, SAGEMAKER_RESOURCE_NAME)
+
+
+class _NotSet:
+    def __repr__(self) -> str:
+        return "NOT_SET"
+
+
+NOT_SET: Any = _NotSet()
+
+
+def parse(spec: Input, text: str) -> Any:
+    """Input text → value, or NOT_SET when empty (``''``, ``{}``, ``[]``)."""
+    parser = _PARSERS[spec.type]
+    try:
+        return parser(text)
+    except InputError as error:
+        raise InputError(f"input {spec.name}: {error}") from None
+
+
+def _string(text: str) -> Any:
+    if text.startswith('"'):  # a JSON string, as our own outputs are written
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, str):
+            text = decoded
+    if text == "":
+        return NOT_SET
+    bad = next((i for i, c in enumerate(text) if ord(c) < 0x20 or c in "\x7f\u2028\u2029"), None)
+    if bad is not None:
+        raise InputError(
+            f"contains a control character ({text[bad]!r}) at position {bad}; "
+            "string inputs are single-line text"
+        )
+    return text
+
+
+def _structured(expected: type, label: str) -> Any:
+    def parse_structured(text: str) -> Any:
+        if text.strip() == "":
+            return NOT_SET
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            where = getattr(error, "problem_mark", None)
+            at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+            raise InputError(f"not valid JSON or YAML{at}: {problem}") from None
+        except (TypeError, ValueError) as error:  # e.g. an unhashable key such as {{ x }}
+            raise InputError(f"not valid JSON or YAML: {error}") from None
+        if not isinstance(value, expected):
+            raise InputError(f"expected {label}, got {type(value).__name__}: {text[:80]!r}")
+        return value or NOT_SET
+
+    return parse_structured
+
+
+def _boolean(text: str) -> Any:
+    lowered = text.strip().lower()
+    if lowered == "":
+        return NOT_SET
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise InputError(f"expected true or false, got {text[:80]!r}")
+
+
+def _number(kind: type) -> Any:
+    def parse_number(text: str) -> Any:
+        if text.strip() == "":
+            return NOT_SET
+        try:
+            return kind(text.strip())
+        except ValueError:
+            raise InputError(f"expected {kind.__name__}, got {text[:80]!r}") from None
+
+    return parse_number
+
+
+_PARSERS = {
+    STRING: _string,
+    BOOL: _boolean,
+    INTEGER: _number(int),
+    FLOAT: _number(float),
+    JSON_OBJECT: _structured(dict, "a JSON object"),
+    JSON_ARRAY: _structured(list, "a JSON array"),
+}

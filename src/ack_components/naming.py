@@ -1,0 +1,52 @@
+"""Resource names: the rules Kubernetes and SageMaker enforce, and names that survive retries.
+
+The upstream components generated ``<prefix>-<timestamp>-<random>`` when no
+name was given, so a retried step started a second SageMaker job. Here a
+missing name is derived from the run and the step's inputs, so the same step
+retried in the same run finds the resource it created before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class InvalidName(ValueError):
+    """A name breaks a Kubernetes or SageMaker rule; the message says which and why."""
+
+
+def check_sagemaker_name(input_name: str, value: str, pattern: str) -> None:
+    if not re.fullmatch(pattern, value):
+        raise InvalidName(
+            f"input {input_name}: {value!r} is not a valid SageMaker name "
+            f"(1-63 letters, digits and hyphens, starting and ending with a letter or digit; "
+            f"pattern {pattern})"
+        )
+
+
+def metadata_name(sagemaker_name: str) -> str:
+    """The CR's ``metadata.name``: SageMaker names are case-insensitive, Kubernetes' are lowercase."""
+    name = sagemaker_name.lower()
+    if not _DNS1123_LABEL.fullmatch(name) or len(name) > 63:
+        raise InvalidName(f"{sagemaker_name!r} cannot be a Kubernetes object name (DNS-1123 label)")
+    return name
+
+
+def derived_name(kind: str, run_id: str, spec: dict[str, Any]) -> str:
+    """A name fixed by the run and the step's inputs: the same again on a retry of that step."""
+    identity = json.dumps({"run": run_id, "spec": spec}, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return f"{kind.lower()}-{digest}"
+
+
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+
+
+def label_value(text: str) -> str:
+    """``text`` if it is a valid label value, else a short digest of it (labels allow 63 chars)."""
+    return text if _LABEL_VALUE.fullmatch(text) else hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,71 @@
+"""Output values as JSON text, console and log links, and KFP's UI metadata.
+
+The upstream components wrote Python ``str()`` of each value (single quotes,
+``None``), which consumers had to ``ast.literal_eval``. Every output here is
+JSON text: objects and arrays as JSON, strings as JSON strings, a missing value
+as ``null``. Our String inputs accept a JSON string, so outputs chain into
+inputs unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ack_components.interface import SAGEMAKER_RESOURCE_NAME, Output
+from ack_components.kinds import Kind
+
+UI_METADATA = "mlpipeline-ui-metadata"
+
+
+def values(outputs: tuple[Output, ...], resource: dict[str, Any], name: str) -> dict[str, str]:
+    status = resource.get("status") or {}
+    result = {}
+    for output in outputs:
+        value = name if output is SAGEMAKER_RESOURCE_NAME else status.get(output.field or "")
+        result[output.name] = json.dumps(value, sort_keys=True)
+    return result
+
+
+def links(kind: Kind, region: str, name: str) -> dict[str, str]:
+    found = {}
+    if kind.console_path:
+        path = kind.console_path.format(name=name)
+        found["console"] = f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/{path}"
+    if kind.log_group:
+        group = quote(quote(kind.log_group, safe=""), safe="")
+        found["logs"] = (
+            f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
+            f"#logsV2:log-groups/log-group/{group}$3FlogStreamNameFilter$3D{name}"
+        )
+    return found
+
+
+def ui_metadata(
+    kind: Kind, resource: dict[str, Any], region: str, name: str, outcome: str
+) -> dict[str, Any]:
+    status = resource.get("status") or {}
+    arn = (status.get("ackResourceMetadata") or {}).get("arn", "")
+    rows = [
+        ("Outcome", outcome),
+        ("Status", status.get(kind.status_field, "")),
+        ("Secondary status", status.get("secondaryStatus", "")),
+        ("Failure reason", status.get("failureReason", "")),
+        ("ARN", arn),
+        ("Model artifacts", (status.get("modelArtifacts") or {}).get("s3ModelArtifacts", "")),
+        *((label.capitalize(), f"[open]({url})") for label, url in links(kind, region, name).items()),
+    ]
+    table = "\n".join(f"| {label} | {value} |" for label, value in rows if value)
+    markdown = f"## {kind.name} {name}\n\n| | |\n|---|---|\n{table}\n"
+    return {"outputs": [{"type": "markdown", "storage": "inline", "source": markdown}]}
+
+
+def write(texts: dict[str, str], paths: dict[str, Path]) -> None:
+    """Write each text to its path (parents created); names without a path are skipped."""
+    for output_name, text in texts.items():
+        path = paths.get(output_name)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)

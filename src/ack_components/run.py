@@ -1,0 +1,236 @@
+"""One component run, stage by stage: inputs → render → validate → apply → watch → outputs.
+
+``prepare`` is pure: it turns input text into a validated custom resource, so
+bad input fails before the cluster is contacted. ``run`` adds the I/O and owns
+the signals: on SIGTERM/SIGINT it deletes the custom resource (the ACK
+controller then stops the SageMaker job) unless asked to leave it running.
+Exit codes: 0 done, 1 the resource failed or the run was stopped, 2 bad input
+or a conflict with an existing resource.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from kubernetes.client.exceptions import ApiException
+
+from ack_components import apply, interface, kinds, kube, naming, outputs, render, schema, status
+from ack_components.interface import NOT_SET, InputError
+from ack_components.kinds import Kind
+from ack_components.naming import InvalidName
+from ack_components.watch import TICK, follow
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+STOP_WAIT_SECONDS = 120.0
+MANAGED_BY = "ack-components"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything decided before the cluster is contacted."""
+
+    kind: Kind
+    region: str
+    namespace: str
+    name: str
+    resource: dict[str, Any]
+    policy: status.Policy
+    leave_running: bool
+
+
+class Interrupted(Exception):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def prepare(kind: Kind, raw: dict[str, str], namespace: str) -> Prepared:
+    """Input text → the custom resource; raises InputError or SpecInvalid listing every problem."""
+    crd_schema = schema.bundled(kind.name)
+    specs = {spec.name: spec for spec in interface.inputs(kind, crd_schema)}
+    unknown = sorted(set(raw) - set(specs))
+    if unknown:
+        raise InputError(f"unknown inputs: {', '.join(unknown)} (not inputs of {kind.component_name})")
+    errors: list[str] = []
+    values: dict[str, Any] = {}
+    for spec in specs.values():
+        text = raw.get(spec.name, spec.default)
+        try:
+            values[spec.name] = interface.parse(spec, text)
+        except InputError as error:
+            errors.append(str(error))
+            continue
+        if spec.required and values[spec.name] is NOT_SET and spec.field != kind.name_field:
+            errors.append(f"input {spec.name} is required")
+    if errors:
+        raise InputError("invalid inputs:\n  " + "\n  ".join(errors))
+
+    spec_values = {
+        spec.field: values[spec.name]
+        for spec in specs.values()
+        if spec.field and values[spec.name] is not NOT_SET
+    }
+    run_id = values["run_id"] if values["run_id"] is not NOT_SET else ""
+    name_input = interface.snake_case(kind.name_field)
+    if kind.name_field not in spec_values:
+        spec_values[kind.name_field] = naming.derived_name(kind.name, run_id, spec_values)
+    name = spec_values[kind.name_field]
+    naming.check_sagemaker_name(name_input, name, kind.name_pattern)
+    region = values["region"]
+    resource = render.render(
+        kind,
+        spec_values,
+        name=naming.metadata_name(name),
+        namespace=namespace,
+        labels={"app.kubernetes.io/managed-by": MANAGED_BY, "ack-components/run-id": naming.label_value(run_id)},
+        annotations={"services.k8s.aws/region": region, "ack-components/run-id": run_id},
+    )
+    schema.validate_spec(resource["spec"], crd_schema)
+    return Prepared(
+        kind=kind,
+        region=region,
+        namespace=namespace,
+        name=name,
+        resource=resource,
+        policy=status.Policy(
+            status_timeout=float(values["status_timeout_seconds"] or 0),
+            recoverable_grace=float(values["recoverable_grace_seconds"] or 0),
+            timeout=float(values["timeout_seconds"] or 0),
+        ),
+        leave_running=values["leave_running_on_stop"] is True,
+    )
+
+
+def run(
+    kind_name: str,
+    raw: dict[str, str],
+    output_paths: dict[str, Path],
+    kubeconfig: str | None = None,
+    log: TextIO = sys.stdout,
+) -> int:
+    def say(message: str) -> None:
+        print(message, file=log, flush=True)
+
+    kind = kinds.get(kind_name)
+    try:
+        namespace = kube.current_namespace(raw.get("namespace", ""), kubeconfig)
+        prepared = prepare(kind, raw, namespace)
+    except (InputError, InvalidName, schema.SpecInvalid) as error:
+        say(f"error: {error}")
+        return EXIT_BAD_INPUT
+
+    api = kube.api_client(kubeconfig)
+    resources = kube.Resources(api, kind, namespace)
+    served = schema.from_cluster(api, kind)
+    try:
+        if served is not None:
+            schema.validate_spec(prepared.resource["spec"], served)
+    except schema.SpecInvalid as error:
+        say(f"error: {error}")
+        return EXIT_BAD_INPUT
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in previous:
+        signal.signal(sig, _raise_interrupted)
+    try:
+        return _apply_and_follow(prepared, resources, output_paths, say)
+    except Interrupted as stop:
+        return _on_interrupt(prepared, resources, stop, say)
+    except (apply.SpecConflict, schema.SpecInvalid) as error:
+        say(f"error: {error}")
+        return EXIT_BAD_INPUT
+    except kube.PermissionDenied as error:
+        say(f"error: {error}")
+        return EXIT_FAILED
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _raise_interrupted(signum: int, _frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+def _apply_and_follow(
+    prepared: Prepared,
+    resources: kube.Resources,
+    output_paths: dict[str, Path],
+    say: Callable[[str], None],
+) -> int:
+    kind, name = prepared.kind, prepared.name
+    metadata_name = prepared.resource["metadata"]["name"]
+    applied = apply.apply(resources, prepared.resource)
+    action = "created" if applied.created else "re-attached to existing"
+    if applied.updated_fields:
+        action += f" (updated {', '.join(applied.updated_fields)})"
+    say(f"{action} {kind.name} {prepared.namespace}/{metadata_name} (SageMaker name {name})")
+    for label, url in outputs.links(kind, prepared.region, name).items():
+        say(f"  {label}: {url}")
+
+    clock = time.monotonic
+    tracker = status.Tracker(started=clock())
+    verdict: status.Verdict = status.Waiting(None, None, None)
+    last: dict[str, Any] | None = applied.resource
+    shown: tuple[Any, ...] = ()
+
+    def window() -> float:
+        at = verdict.recheck_at if isinstance(verdict, status.Waiting) else None
+        return (at - clock()) if at is not None else 300.0
+
+    for snapshot in follow(resources, metadata_name, window):
+        if snapshot is not TICK:
+            last = snapshot
+        tracker, verdict = status.assess(kind, last if snapshot is not None else None, tracker, clock(), prepared.policy)
+        if isinstance(verdict, status.Waiting):
+            seen = (verdict.status, verdict.secondary)
+            if seen != shown and verdict.status is not None:
+                shown = seen
+                say(f"[{clock() - tracker.started:7.1f}s] {verdict.status} / {verdict.secondary or '-'}")
+            continue
+        break
+
+    outcome = "Succeeded" if isinstance(verdict, status.Done) else "Failed"
+    final = last or {}
+    texts = outputs.values(interface.outputs(schema.bundled(kind.name)), final, name)
+    texts[outputs.UI_METADATA] = json.dumps(outputs.ui_metadata(kind, final, prepared.region, name, outcome))
+    outputs.write(texts, output_paths)
+    if isinstance(verdict, status.Done):
+        say(f"[{clock() - tracker.started:7.1f}s] done: {verdict.status}")
+        return EXIT_OK
+    assert isinstance(verdict, status.Failed)
+    say(f"error: {verdict.reason}" + (f"\nhint: {verdict.hint}" if verdict.hint else ""))
+    return EXIT_FAILED
+
+
+def _on_interrupt(
+    prepared: Prepared, resources: kube.Resources, stop: Interrupted, say: Callable[[str], None]
+) -> int:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    metadata_name = prepared.resource["metadata"]["name"]
+    if prepared.leave_running:
+        say(f"stopped by {stop}: leaving {prepared.kind.name} {metadata_name} running as asked")
+        return EXIT_FAILED
+    say(f"stopped by {stop}: deleting {prepared.kind.name} {metadata_name} so the controller stops the job")
+    try:
+        resources.delete(metadata_name)
+        deadline = time.monotonic() + STOP_WAIT_SECONDS
+        for snapshot in follow(resources, metadata_name, lambda: deadline - time.monotonic()):
+            if snapshot is None:
+                say(f"{prepared.kind.name} {metadata_name} is gone")
+                break
+            if time.monotonic() >= deadline:
+                say(f"warning: {metadata_name} still has finalizers after {STOP_WAIT_SECONDS:.0f} s")
+                break
+    except (ApiException, kube.PermissionDenied) as error:
+        say(f"error: could not delete {metadata_name}: {error}")
+    return EXIT_FAILED
+
+

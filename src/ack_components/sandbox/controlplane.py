@@ -1,0 +1,318 @@
+"""A real Kubernetes API on loopback: etcd + kube-apiserver, started in seconds.
+
+Modelled on controller-runtime's envtest: ``ControlPlane().start()`` picks free
+ports, keeps its data in a temporary directory (or a given one, for the
+sandbox), waits for ``/readyz`` and hands back an admin kubeconfig;
+``stop()`` leaves no process and no port behind. Several can run at once.
+
+No kube-controller-manager runs: nothing garbage-collects or creates default
+service accounts, and only a controller (or a test) writes a CR's ``.status``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import socket
+import ssl
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ack_components.sandbox import binaries
+from ack_components.sandbox.processes import ProcessRef, exit_code, spawn
+
+ADMIN_USER = "ack-admin"
+_PORT_ATTEMPTS = 3
+
+
+class ControlPlaneError(RuntimeError):
+    """The control plane could not start; the message names the part and the cause."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class ControlPlaneState:
+    """What a running control plane is made of; saved as JSON by the sandbox between commands."""
+
+    workdir: str
+    api_port: int
+    etcd_port: int
+    token: str
+    etcd: ProcessRef
+    apiserver: ProcessRef
+    owns_workdir: bool
+
+    @property
+    def kubeconfig(self) -> Path:
+        return Path(self.workdir) / "kubeconfig"
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.api_port}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ControlPlaneState:
+        refs = {key: ProcessRef(**data[key]) for key in ("etcd", "apiserver")}
+        return cls(**{**data, **refs})
+
+
+class ControlPlane:
+    """etcd + kube-apiserver as local processes; a context manager.
+
+    ``workdir=None`` keeps everything in a temporary directory removed by ``stop()``;
+    ``api_port=None`` picks a free loopback port (an explicit one must be free).
+    """
+
+    def __init__(
+        self,
+        workdir: Path | None = None,
+        api_port: int | None = None,
+        start_timeout: float = 60.0,
+    ) -> None:
+        self._workdir = workdir
+        self._api_port = api_port
+        self._start_timeout = start_timeout
+        self.state: ControlPlaneState | None = None
+
+    @classmethod
+    def attach(cls, state: ControlPlaneState) -> ControlPlane:
+        plane = cls(Path(state.workdir), state.api_port)
+        plane.state = state
+        return plane
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self._running().kubeconfig
+
+    @property
+    def url(self) -> str:
+        return self._running().url
+
+    def _running(self) -> ControlPlaneState:
+        if self.state is None:
+            raise ControlPlaneError("the control plane is not started")
+        return self.state
+
+    def start(self) -> ControlPlane:
+        apiserver_bin = binaries.kube_apiserver().path()
+        etcd_bin = binaries.etcd().path()
+        if self._api_port is not None and port_in_use(self._api_port):
+            raise ControlPlaneError(
+                f"port {self._api_port} on 127.0.0.1 is in use by another process: "
+                "stop that process or choose another port (or none, to pick a free one)"
+            )
+        owns = self._workdir is None
+        workdir = Path(tempfile.mkdtemp(prefix="ack-cp-")) if owns else Path(str(self._workdir))
+        workdir.mkdir(parents=True, exist_ok=True)
+        last_error: ControlPlaneError | None = None
+        for _ in range(_PORT_ATTEMPTS):
+            try:
+                self.state = _launch(workdir, owns, apiserver_bin, etcd_bin, self._api_port)
+                _wait_ready(self.state, self._start_timeout)
+                _write_kubeconfig(self.state)
+                return self
+            except _PortRace as race:
+                last_error = ControlPlaneError(str(race))
+                self.stop(remove_workdir=False)
+            except BaseException:
+                self.stop()
+                raise
+        self.stop()
+        raise last_error or ControlPlaneError("the control plane did not start")
+
+    def stop(self, remove_workdir: bool = True) -> None:
+        state = self.state
+        if state is None:
+            return
+        state.apiserver.stop()
+        state.etcd.stop()
+        if remove_workdir and state.owns_workdir:
+            shutil.rmtree(state.workdir, ignore_errors=True)
+        self.state = None
+
+    def health(self) -> dict[str, bool]:
+        state = self._running()
+        return {
+            "etcd": state.etcd.is_running(),
+            "kube-apiserver": state.apiserver.is_running() and _readyz(state) == 200,
+        }
+
+    def __enter__(self) -> ControlPlane:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class _PortRace(Exception):
+    """A port picked as free was taken before the process bound it; retry with new ports."""
+
+
+def _launch(
+    workdir: Path, owns: bool, apiserver_bin: Path, etcd_bin: Path, api_port: int | None
+) -> ControlPlaneState:
+    for stale in ("etcd-data", "certs"):
+        shutil.rmtree(workdir / stale, ignore_errors=True)
+    etcd_port, peer_port = free_port(), free_port()
+    port = api_port or free_port()
+    token = secrets.token_hex(16)
+    certs = workdir / "certs"
+    certs.mkdir(parents=True)
+    _write_service_account_key(certs / "sa.key")
+    (certs / "tokens.csv").write_text(f'{token},{ADMIN_USER},{ADMIN_USER},"system:masters"\n')
+    etcd_url, peer_url = f"http://127.0.0.1:{etcd_port}", f"http://127.0.0.1:{peer_port}"
+    etcd = spawn(
+        "etcd",
+        [
+            str(etcd_bin),
+            "--name=sandbox",
+            f"--data-dir={workdir / 'etcd-data'}",
+            f"--listen-client-urls={etcd_url}",
+            f"--advertise-client-urls={etcd_url}",
+            f"--listen-peer-urls={peer_url}",
+            f"--initial-advertise-peer-urls={peer_url}",
+            f"--initial-cluster=sandbox={peer_url}",
+            "--listen-metrics-urls=",
+            "--unsafe-no-fsync=true",
+            "--log-level=warn",
+        ],
+        workdir / "logs" / "etcd.log",
+    )
+    apiserver = spawn(
+        "kube-apiserver",
+        [
+            str(apiserver_bin),
+            f"--etcd-servers={etcd_url}",
+            f"--secure-port={port}",
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
+            "--endpoint-reconciler-type=none",
+            f"--cert-dir={certs}",
+            f"--service-account-issuer=https://127.0.0.1:{port}/",
+            f"--service-account-key-file={certs / 'sa.key'}",
+            f"--service-account-signing-key-file={certs / 'sa.key'}",
+            "--service-cluster-ip-range=10.0.0.0/24",
+            "--authorization-mode=RBAC",
+            f"--token-auth-file={certs / 'tokens.csv'}",
+            "--disable-admission-plugins=ServiceAccount",
+            "--allow-privileged=true",
+            "--v=1",
+        ],
+        workdir / "logs" / "kube-apiserver.log",
+    )
+    return ControlPlaneState(str(workdir), port, etcd_port, token, etcd, apiserver, owns)
+
+
+def _wait_ready(state: ControlPlaneState, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for ref in (state.etcd, state.apiserver):
+            if not ref.is_running():
+                tail = ref.log_tail()
+                if "address already in use" in tail:
+                    raise _PortRace(f"{ref.name}: a port was taken while starting")
+                code = exit_code(ref)
+                raise ControlPlaneError(
+                    f"{ref.name} exited (code {code}) before the control plane was ready; "
+                    f"last lines of {ref.log}:\n{tail}"
+                )
+        if _readyz(state) == 200 and _default_namespace_exists(state):
+            return
+        time.sleep(0.1)
+    raise ControlPlaneError(
+        f"kube-apiserver was not ready within {timeout:.0f} s; see {state.apiserver.log} "
+        f"and {state.etcd.log}"
+    )
+
+
+def _get(state: ControlPlaneState, path: str) -> int:
+    request = urllib.request.Request(
+        state.url + path, headers={"Authorization": f"Bearer {state.token}"}
+    )
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # only a readiness probe; clients verify via the kubeconfig
+    try:
+        with urllib.request.urlopen(request, timeout=2, context=context) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except (urllib.error.URLError, OSError):
+        return 0
+
+
+def _readyz(state: ControlPlaneState) -> int:
+    return _get(state, "/readyz")
+
+
+def _default_namespace_exists(state: ControlPlaneState) -> bool:
+    return _get(state, "/api/v1/namespaces/default") == 200
+
+
+def _write_service_account_key(path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+
+
+def _write_kubeconfig(state: ControlPlaneState) -> None:
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "sandbox",
+                "cluster": {
+                    "server": state.url,
+                    "certificate-authority": str(Path(state.workdir) / "certs" / "apiserver.crt"),
+                },
+            }
+        ],
+        "users": [{"name": ADMIN_USER, "user": {"token": state.token}}],
+        "contexts": [
+            {
+                "name": "sandbox",
+                "context": {"cluster": "sandbox", "user": ADMIN_USER, "namespace": "default"},
+            }
+        ],
+        "current-context": "sandbox",
+    }
+    state.kubeconfig.write_text(json.dumps(config, indent=2) + "\n")

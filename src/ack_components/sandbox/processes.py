@@ -1,0 +1,100 @@
+"""Child processes that outlive the Python object that started them.
+
+The sandbox CLI starts etcd and kube-apiserver in one command (`sandbox up`) and
+stops them in another (`sandbox down`), so a process is remembered by its pid and
+the executable it runs, never by a Popen handle alone. Checking the executable
+before a signal keeps a recycled pid from being killed by mistake.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ProcessRef:
+    """A started process: its pid, executable and log file. Plain data, so it can go to JSON."""
+
+    name: str
+    pid: int
+    executable: str
+    log: str
+
+    def is_running(self) -> bool:
+        try:
+            exe = os.readlink(f"/proc/{self.pid}/exe").removesuffix(" (deleted)")
+            argv = Path(f"/proc/{self.pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        if _is_zombie(self.pid):
+            return False
+        # A script's /proc exe is its interpreter; its path is then an argument.
+        return exe == self.executable or self.executable.encode() in argv[:2]
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = Path(self.log).read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, grace_seconds: float = 10.0) -> None:
+        """SIGTERM, wait up to the grace period, then SIGKILL; returns when the process is gone."""
+        if not self.is_running():
+            _reap(self.pid)
+            return
+        os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_seconds
+        while self.is_running() and time.monotonic() < deadline:
+            _reap(self.pid)
+            time.sleep(0.05)
+        if self.is_running():
+            os.kill(self.pid, signal.SIGKILL)
+            while self.is_running():
+                _reap(self.pid)
+                time.sleep(0.02)
+        _reap(self.pid)
+
+
+def spawn(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> ProcessRef:
+    """Start argv in its own session with output to log; the caller keeps only the ProcessRef."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        child = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+        )
+    return ProcessRef(name=name, pid=child.pid, executable=str(Path(argv[0]).resolve()), log=str(log))
+
+
+def exit_code(ref: ProcessRef) -> int | None:
+    """The exit code of a child of this process that has ended, or None if it runs or is not ours."""
+    try:
+        pid, status = os.waitpid(ref.pid, os.WNOHANG)
+    except ChildProcessError:
+        return None
+    return os.waitstatus_to_exitcode(status) if pid else None
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass

@@ -1,0 +1,114 @@
+"""`ack-components sandbox up | down | status`: the local stack for users, across commands.
+
+``up`` starts the parts in order and writes what it started to
+``.sandbox/state.json``; ``down`` stops whatever that file names, even after a
+partial start; ``status`` reports each part's health. The state is a mapping of
+part name → that part's own JSON, so later parts (the SageMaker emulator, the
+ACK controller) join as new entries without changing the ones here.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ack_components.sandbox import crds
+from ack_components.sandbox.binaries import MissingPrerequisite
+from ack_components.sandbox.controlplane import ControlPlane, ControlPlaneError, ControlPlaneState
+
+DEFAULT_DIR = Path(".sandbox")
+
+
+class SandboxError(RuntimeError):
+    """A sandbox part failed; the message names the part."""
+
+
+def state_file(root: Path) -> Path:
+    return root / "state.json"
+
+
+def read_state(root: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(state_file(root).read_text())
+    except FileNotFoundError:
+        return {}
+    return data
+
+
+def write_state(root: Path, state: dict[str, Any]) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    state_file(root).write_text(json.dumps(state, indent=2) + "\n")
+
+
+def up(root: Path = DEFAULT_DIR, api_port: int | None = None) -> dict[str, Any]:
+    """Start the control plane and install the CRDs; returns the saved state."""
+    existing = read_state(root)
+    if existing and all(status(root)["parts"].values()):
+        return existing
+    if existing:
+        down(root)
+    started = time.monotonic()
+    plane = ControlPlane(workdir=root.resolve(), api_port=api_port)
+    try:
+        plane.start()
+    except (ControlPlaneError, MissingPrerequisite) as error:
+        raise SandboxError(f"control plane: {error}") from error
+    assert plane.state is not None
+    state: dict[str, Any] = {"controlplane": plane.state.to_json()}
+    write_state(root, state)
+    try:
+        from kubernetes import config
+
+        client = config.new_client_from_config(config_file=str(plane.kubeconfig))
+        installed = crds.install(client, crds.load(crds.all_crd_files()))
+    except Exception as error:
+        down(root)
+        raise SandboxError(f"CRDs: {error}") from error
+    state["crds"] = installed
+    state["ready_seconds"] = round(time.monotonic() - started, 2)
+    write_state(root, state)
+    return state
+
+
+def down(root: Path = DEFAULT_DIR) -> list[str]:
+    """Stop every part the state file names; returns their names. Safe to call twice."""
+    state = read_state(root)
+    stopped = []
+    if "controlplane" in state:
+        ControlPlane.attach(ControlPlaneState.from_json(state["controlplane"])).stop()
+        stopped.append("controlplane")
+    state_file(root).unlink(missing_ok=True)
+    return stopped
+
+
+def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
+    state = read_state(root)
+    parts: dict[str, bool] = {}
+    if "controlplane" in state:
+        parts.update(ControlPlane.attach(ControlPlaneState.from_json(state["controlplane"])).health())
+    kubeconfig = root / "kubeconfig"
+    return {"running": bool(parts) and all(parts.values()), "parts": parts, "kubeconfig": str(kubeconfig)}
+
+
+def main(action: str, root: Path, api_port: int | None) -> int:
+    try:
+        if action == "up":
+            state = up(root, api_port)
+            kubeconfig = root / "kubeconfig"
+            print(f"sandbox ready in {state.get('ready_seconds', 0)} s: {len(state.get('crds', []))} CRDs")
+            print(f"  export KUBECONFIG={kubeconfig}")
+            print("  kubectl get trainingjobs")
+            return 0
+        if action == "down":
+            stopped = down(root)
+            print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+            return 0
+        report = status(root)
+        print(json.dumps(report, indent=2))
+        return 0 if report["running"] else 1
+    except SandboxError as error:
+        print(f"error: sandbox {error}", file=sys.stderr)
+        return 1

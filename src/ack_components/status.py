@@ -1,0 +1,146 @@
+"""Is the resource done, failed, or still going? One pure function holds every ACK rule.
+
+``assess(kind, resource, tracker, now, policy)`` takes a snapshot of the custom
+resource (or None once it is gone) and an immutable ``Tracker`` of what was seen
+before, and returns the next tracker and a verdict. It does no I/O and reads no
+clock, so each rule is tested on recorded snapshots, and the same code runs in
+the component. Rules, in order:
+
+- the resource was deleted → failed;
+- overall timeout passed → failed;
+- ``ACK.Terminal`` True → failed with its message (the spec must change);
+- the SageMaker status is a failure value → failed with ``failureReason``;
+  a stopped value → failed ("stopped");
+- the status is a success value and ``ACK.ResourceSynced`` is True → done,
+  unless a debugger/profiler rule ended in Error or IssuesFound;
+- ``ACK.Recoverable`` True → wait, but only for the grace period;
+- no ``.status`` at all within ``status_timeout`` → failed: the controller is
+  not reconciling this namespace;
+- otherwise → waiting, with the time by which the verdict must be re-checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ack_components.kinds import Kind
+
+TERMINAL, RECOVERABLE, SYNCED = "ACK.Terminal", "ACK.Recoverable", "ACK.ResourceSynced"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Time limits in seconds; ``timeout`` 0 means none."""
+
+    status_timeout: float = 180.0
+    recoverable_grace: float = 600.0
+    timeout: float = 0.0
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """What earlier snapshots told: when watching started and since when Recoverable holds."""
+
+    started: float
+    recoverable_since: float | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    status: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    status: str | None
+    secondary: str | None
+    #: Monotonic time at which to assess again even if nothing changes (None: only on change).
+    recheck_at: float | None
+
+
+Verdict = Done | Failed | Waiting
+
+
+def conditions(resource: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found = (resource.get("status") or {}).get("conditions") or []
+    return {c.get("type", ""): c for c in found if isinstance(c, dict)}
+
+
+def _true(condition: dict[str, Any] | None) -> bool:
+    return bool(condition) and str((condition or {}).get("status")) == "True"
+
+
+def assess(
+    kind: Kind, resource: dict[str, Any] | None, tracker: Tracker, now: float, policy: Policy
+) -> tuple[Tracker, Verdict]:
+    if resource is None:
+        return tracker, Failed("the custom resource was deleted while the step waited for it")
+    status = resource.get("status") or {}
+    namespace = resource.get("metadata", {}).get("namespace", "")
+    deadlines: list[float] = []
+    if policy.timeout:
+        if now - tracker.started >= policy.timeout:
+            return tracker, Failed(
+                f"timed out after {policy.timeout:.0f} s (status: {status.get(kind.status_field)})",
+                "raise timeout_seconds, or 0 for no limit",
+            )
+        deadlines.append(tracker.started + policy.timeout)
+
+    conds = conditions(resource)
+    if _true(conds.get(TERMINAL)):
+        return tracker, Failed(
+            f"ACK.Terminal: {conds[TERMINAL].get('message', '')}",
+            "the spec must change: fix the inputs, or use a new name",
+        )
+    value = status.get(kind.status_field)
+    if value in kind.failed:
+        return tracker, Failed(f"{kind.name} {value}: {status.get('failureReason') or 'no reason given'}")
+    if value in kind.stopped:
+        return tracker, Failed(f"the SageMaker {kind.name} was stopped (status {value})")
+    if value in kind.succeeded and _true(conds.get(SYNCED)):
+        broken = _failed_rules(kind, status)
+        if broken:
+            return tracker, Failed(f"{kind.name} {value}, but rules failed: {', '.join(broken)}")
+        return tracker, Done(str(value))
+
+    if _true(conds.get(RECOVERABLE)):
+        since = tracker.recoverable_since if tracker.recoverable_since is not None else now
+        tracker = replace(tracker, recoverable_since=since)
+        if now - since >= policy.recoverable_grace:
+            return tracker, Failed(
+                f"ACK.Recoverable for {now - since:.0f} s: {conds[RECOVERABLE].get('message', '')}",
+                "often the controller's IAM permissions, the role passed as role_arn, or a "
+                "SageMaker quota; raise recoverable_grace_seconds to wait longer",
+            )
+        deadlines.append(since + policy.recoverable_grace)
+    elif tracker.recoverable_since is not None:
+        tracker = replace(tracker, recoverable_since=None)
+
+    if not status:
+        if now - tracker.started >= policy.status_timeout:
+            return tracker, Failed(
+                f"no .status after {policy.status_timeout:.0f} s: the ACK controller is not "
+                f"reconciling namespace {namespace!r}",
+                f"run `ack-components doctor --namespace {namespace}` to check the controller, "
+                "its watched namespaces and the CRDs",
+            )
+        deadlines.append(tracker.started + policy.status_timeout)
+    return tracker, Waiting(
+        value, status.get("secondaryStatus"), min(deadlines) if deadlines else None
+    )
+
+
+def _failed_rules(kind: Kind, status: dict[str, Any]) -> list[str]:
+    return [
+        f"{rule.get('ruleConfigurationName', '?')}={rule.get('ruleEvaluationStatus')}"
+        for field in kind.rule_status_fields
+        for rule in status.get(field) or []
+        if isinstance(rule, dict) and rule.get("ruleEvaluationStatus") in kind.rule_failures
+    ]
