@@ -52,7 +52,7 @@ def apply(resources: Resources, desired: dict[str, Any]) -> Applied:
     try:
         return Applied(resources.create(desired), created=True)
     except ApiException as error:
-        if error.status == 422:
+        if error.status in (400, 422):  # strict field validation, schema validation
             raise SpecInvalid([_server_message(error)]) from None
         if error.status != 409:
             raise

@@ -30,7 +30,14 @@ _SCHEMA_TYPES = {
     "object": JSON_OBJECT,
     "array": JSON_ARRAY,
 }
-_EMPTY_DEFAULTS = {STRING: "", BOOL: "False", INTEGER: "", FLOAT: "", JSON_OBJECT: "{}", JSON_ARRAY: "[]"}
+_EMPTY_DEFAULTS = {
+    STRING: "",
+    BOOL: "False",
+    INTEGER: "",
+    FLOAT: "",
+    JSON_OBJECT: "{}",
+    JSON_ARRAY: "[]",
+}
 
 
 class InputError(ValueError):
@@ -71,7 +78,12 @@ OPTIONS = (
         "given, so a retried step re-attaches instead of starting a second job.",
         default="{{workflow.uid}}",
     ),
-    Input("timeout_seconds", INTEGER, "Fail if not done within this many seconds (0: no limit).", default="0"),
+    Input(
+        "timeout_seconds",
+        INTEGER,
+        "Fail if not done within this many seconds (0: no limit).",
+        default="0",
+    ),
     Input(
         "status_timeout_seconds",
         INTEGER,
@@ -95,6 +107,15 @@ OPTIONS = (
 SAGEMAKER_RESOURCE_NAME = Output(
     "sagemaker_resource_name", STRING, "The name of the SageMaker resource (given or derived)."
 )
+
+
+#: KFP v1 shows this output's markdown in its UI (the compiler maps the name to mlpipeline-ui-metadata).
+UI_METADATA = Output("MLPipeline UI metadata", "UI metadata", "Markdown summary for the KFP UI.")
+
+
+def output_flag(output: Output) -> str:
+    """The command-line flag that receives an output's path: ``--<name>_output_path``."""
+    return "--" + re.sub(r"\W+", "_", output.name).lower() + "_output_path"
 
 
 def snake_case(field: str) -> str:
@@ -128,7 +149,9 @@ def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
 def outputs(crd_schema: dict[str, Any]) -> tuple[Output, ...]:
     status = crd_schema["properties"]["status"]["properties"]
     fields = tuple(
-        Output(snake_case(field), _SCHEMA_TYPES[schema.get("type", "object")], _describe(schema), field)
+        Output(
+            snake_case(field), _SCHEMA_TYPES[schema.get("type", "object")], _describe(schema), field
+        )
         for field, schema in sorted(status.items())
     )
     return (*fields, SAGEMAKER_RESOURCE_NAME)

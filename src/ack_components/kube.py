@@ -26,7 +26,11 @@ class PermissionDenied(RuntimeError):
 
 
 def api_client(kubeconfig: str | None = None) -> Any:
-    if kubeconfig is None and os.environ.get("KUBERNETES_SERVICE_HOST") and SA_NAMESPACE_FILE.exists():
+    if (
+        kubeconfig is None
+        and os.environ.get("KUBERNETES_SERVICE_HOST")
+        and SA_NAMESPACE_FILE.exists()
+    ):
         config.load_incluster_config()
         return client.ApiClient()
     return config.new_client_from_config(config_file=kubeconfig)

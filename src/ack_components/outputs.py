@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ack_components.interface import SAGEMAKER_RESOURCE_NAME, Output
+from ack_components.interface import SAGEMAKER_RESOURCE_NAME, UI_METADATA, Output
 from ack_components.kinds import Kind
 
-UI_METADATA = "mlpipeline-ui-metadata"
+#: The UI metadata's file name under ``--outputs-dir``.
+UI_METADATA_FILE = "mlpipeline-ui-metadata.json"
 
 
 def values(outputs: tuple[Output, ...], resource: dict[str, Any], name: str) -> dict[str, str]:
@@ -33,7 +34,9 @@ def links(kind: Kind, region: str, name: str) -> dict[str, str]:
     found = {}
     if kind.console_path:
         path = kind.console_path.format(name=name)
-        found["console"] = f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/{path}"
+        found["console"] = (
+            f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/{path}"
+        )
     if kind.log_group:
         group = quote(quote(kind.log_group, safe=""), safe="")
         found["logs"] = (
@@ -55,11 +58,21 @@ def ui_metadata(
         ("Failure reason", status.get("failureReason", "")),
         ("ARN", arn),
         ("Model artifacts", (status.get("modelArtifacts") or {}).get("s3ModelArtifacts", "")),
-        *((label.capitalize(), f"[open]({url})") for label, url in links(kind, region, name).items()),
+        *(
+            (label.capitalize(), f"[open]({url})")
+            for label, url in links(kind, region, name).items()
+        ),
     ]
     table = "\n".join(f"| {label} | {value} |" for label, value in rows if value)
     markdown = f"## {kind.name} {name}\n\n| | |\n|---|---|\n{table}\n"
     return {"outputs": [{"type": "markdown", "storage": "inline", "source": markdown}]}
+
+
+def directory_paths(outputs: tuple[Output, ...], directory: Path) -> dict[str, Path]:
+    """``--outputs-dir``: each output at ``DIR/<output name>``, the UI metadata beside them."""
+    paths = {output.name: directory / output.name for output in outputs}
+    paths[UI_METADATA.name] = directory / UI_METADATA_FILE
+    return paths
 
 
 def write(texts: dict[str, str], paths: dict[str, Path]) -> None:

@@ -57,7 +57,9 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str) -> Prepared:
     specs = {spec.name: spec for spec in interface.inputs(kind, crd_schema)}
     unknown = sorted(set(raw) - set(specs))
     if unknown:
-        raise InputError(f"unknown inputs: {', '.join(unknown)} (not inputs of {kind.component_name})")
+        raise InputError(
+            f"unknown inputs: {', '.join(unknown)} (not inputs of {kind.component_name})"
+        )
     errors: list[str] = []
     values: dict[str, Any] = {}
     for spec in specs.values():
@@ -89,7 +91,10 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str) -> Prepared:
         spec_values,
         name=naming.metadata_name(name),
         namespace=namespace,
-        labels={"app.kubernetes.io/managed-by": MANAGED_BY, "ack-components/run-id": naming.label_value(run_id)},
+        labels={
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+            "ack-components/run-id": naming.label_value(run_id),
+        },
         annotations={"services.k8s.aws/region": region, "ack-components/run-id": run_id},
     )
     schema.validate_spec(resource["spec"], crd_schema)
@@ -187,19 +192,25 @@ def _apply_and_follow(
     for snapshot in follow(resources, metadata_name, window):
         if snapshot is not TICK:
             last = snapshot
-        tracker, verdict = status.assess(kind, last if snapshot is not None else None, tracker, clock(), prepared.policy)
+        tracker, verdict = status.assess(
+            kind, last if snapshot is not None else None, tracker, clock(), prepared.policy
+        )
         if isinstance(verdict, status.Waiting):
             seen = (verdict.status, verdict.secondary)
             if seen != shown and verdict.status is not None:
                 shown = seen
-                say(f"[{clock() - tracker.started:7.1f}s] {verdict.status} / {verdict.secondary or '-'}")
+                say(
+                    f"[{clock() - tracker.started:7.1f}s] {verdict.status} / {verdict.secondary or '-'}"
+                )
             continue
         break
 
     outcome = "Succeeded" if isinstance(verdict, status.Done) else "Failed"
     final = last or {}
     texts = outputs.values(interface.outputs(schema.bundled(kind.name)), final, name)
-    texts[outputs.UI_METADATA] = json.dumps(outputs.ui_metadata(kind, final, prepared.region, name, outcome))
+    texts[interface.UI_METADATA.name] = json.dumps(
+        outputs.ui_metadata(kind, final, prepared.region, name, outcome)
+    )
     outputs.write(texts, output_paths)
     if isinstance(verdict, status.Done):
         say(f"[{clock() - tracker.started:7.1f}s] done: {verdict.status}")
@@ -218,7 +229,9 @@ def _on_interrupt(
     if prepared.leave_running:
         say(f"stopped by {stop}: leaving {prepared.kind.name} {metadata_name} running as asked")
         return EXIT_FAILED
-    say(f"stopped by {stop}: deleting {prepared.kind.name} {metadata_name} so the controller stops the job")
+    say(
+        f"stopped by {stop}: deleting {prepared.kind.name} {metadata_name} so the controller stops the job"
+    )
     try:
         resources.delete(metadata_name)
         deadline = time.monotonic() + STOP_WAIT_SECONDS
@@ -227,10 +240,10 @@ def _on_interrupt(
                 say(f"{prepared.kind.name} {metadata_name} is gone")
                 break
             if time.monotonic() >= deadline:
-                say(f"warning: {metadata_name} still has finalizers after {STOP_WAIT_SECONDS:.0f} s")
+                say(
+                    f"warning: {metadata_name} still has finalizers after {STOP_WAIT_SECONDS:.0f} s"
+                )
                 break
     except (ApiException, kube.PermissionDenied) as error:
         say(f"error: could not delete {metadata_name}: {error}")
     return EXIT_FAILED
-
-

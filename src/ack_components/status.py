@@ -101,7 +101,9 @@ def assess(
         )
     value = status.get(kind.status_field)
     if value in kind.failed:
-        return tracker, Failed(f"{kind.name} {value}: {status.get('failureReason') or 'no reason given'}")
+        return tracker, Failed(
+            f"{kind.name} {value}: {status.get('failureReason') or 'no reason given'}"
+        )
     if value in kind.stopped:
         return tracker, Failed(f"the SageMaker {kind.name} was stopped (status {value})")
     if value in kind.succeeded and _true(conds.get(SYNCED)):

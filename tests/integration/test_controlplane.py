@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
@@ -83,8 +84,9 @@ def test_unknown_field_is_rejected_with_strict_validation(api_client: Any, names
     body = training_job("tj-unknown", hyperParamters={"k": "10"})
     with pytest.raises(ApiException) as caught:
         create(api_client, namespace, body, strict=True)
-    assert caught.value.status == 422
-    assert 'unknown field "spec.hyperParamters"' in caught.value.body
+    assert caught.value.status == 400  # BadRequest: strict field validation
+    message = json.loads(caught.value.body)["message"]
+    assert 'unknown field "spec.hyperParamters"' in message
 
 
 def test_status_patch_is_seen_by_a_watcher(api_client: Any, namespace: str) -> None:
@@ -95,7 +97,10 @@ def test_status_patch_is_seen_by_a_watcher(api_client: Any, namespace: str) -> N
     def follow() -> None:
         stream = watch.Watch().stream(
             objects.list_namespaced_custom_object,
-            GROUP, VERSION, namespace, PLURAL,
+            GROUP,
+            VERSION,
+            namespace,
+            PLURAL,
             resource_version=created["metadata"]["resourceVersion"],
             timeout_seconds=20,
         )
@@ -108,7 +113,11 @@ def test_status_patch_is_seen_by_a_watcher(api_client: Any, namespace: str) -> N
     follower = threading.Thread(target=follow)
     follower.start()
     objects.patch_namespaced_custom_object_status(
-        GROUP, VERSION, namespace, PLURAL, "tj-status",
+        GROUP,
+        VERSION,
+        namespace,
+        PLURAL,
+        "tj-status",
         {"status": {"trainingJobStatus": "InProgress", "secondaryStatus": "Starting"}},
     )
     follower.join(timeout=25)
@@ -120,13 +129,19 @@ def test_kubectl_prints_the_printer_columns(
 ) -> None:
     create(api_client, namespace, training_job("tj-columns"))
     client.CustomObjectsApi(api_client).patch_namespaced_custom_object_status(
-        GROUP, VERSION, namespace, PLURAL, "tj-columns",
+        GROUP,
+        VERSION,
+        namespace,
+        PLURAL,
+        "tj-columns",
         {"status": {"trainingJobStatus": "InProgress", "secondaryStatus": "Training"}},
     )
     out = subprocess.run(
         [str(binaries.kubectl().path()), "get", "trainingjobs", "-n", namespace],
         env={**os.environ, "KUBECONFIG": str(control_plane.kubeconfig)},
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     assert out[0].split() == ["NAME", "SECONDARY-STATUS", "STATUS"]
     assert out[1].split() == ["tj-columns", "Training", "InProgress"]

@@ -44,7 +44,11 @@ class Binary:
 
     def path(self) -> Path:
         override = os.environ.get(BIN_DIR_ENV)
-        candidate = Path(override) / self.name if override else cache_root() / "bin" / self.folder / self.name
+        candidate = (
+            Path(override) / self.name
+            if override
+            else cache_root() / "bin" / self.folder / self.name
+        )
         if not (candidate.is_file() and os.access(candidate, os.X_OK)):
             where = f"{BIN_DIR_ENV}={override}" if override else f"the cache ({candidate.parent})"
             raise MissingPrerequisite(
@@ -56,7 +60,9 @@ class Binary:
 
 
 def kube_apiserver() -> Binary:
-    return Binary("kube-apiserver", f"kubernetes-{versions()['KUBERNETES_VERSION']}", "controlplane")
+    return Binary(
+        "kube-apiserver", f"kubernetes-{versions()['KUBERNETES_VERSION']}", "controlplane"
+    )
 
 
 def kubectl() -> Binary:
@@ -84,7 +90,9 @@ def go_module_dir(module: str, version: str) -> Path:
         return directory
     done = subprocess.run(
         ["go", "mod", "download", f"{module}@{version}"],
-        capture_output=True, text=True, env={**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"},
     )
     if done.returncode != 0 or not directory.is_dir():
         raise MissingPrerequisite(

@@ -11,6 +11,7 @@ Sources, all pinned in ``versions.env``:
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import time
@@ -31,7 +32,11 @@ def sagemaker_crd_files() -> list[Path]:
 
     from ack_components.sandbox import crdgen
 
-    folder = binaries.cache_root() / "crds" / f"sagemaker-botocore-{botocore.__version__}"
+    # Keyed by botocore's version and the generator's own source, so a change to either regenerates.
+    generator = hashlib.sha256(Path(crdgen.__file__).read_bytes()).hexdigest()[:12]
+    folder = (
+        binaries.cache_root() / "crds" / f"sagemaker-botocore-{botocore.__version__}-{generator}"
+    )
     files = sorted(folder.glob("*.yaml"))
     if not files:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +52,9 @@ def sagemaker_crd_files() -> list[Path]:
 
 def common_crd_files() -> list[Path]:
     version = "v" + binaries.versions()["ACK_RUNTIME_VERSION"]
-    return sorted((binaries.go_module_dir(RUNTIME_MODULE, version) / "config/crd/bases").glob("*.yaml"))
+    return sorted(
+        (binaries.go_module_dir(RUNTIME_MODULE, version) / "config/crd/bases").glob("*.yaml")
+    )
 
 
 def pytorchjob_crd_file() -> Path:
@@ -81,7 +88,13 @@ def install(api_client: Any, docs: list[dict[str, Any]], timeout: float = 60.0) 
             if error.status != 409:
                 raise
             current = api.read_custom_resource_definition(name)
-            doc = {**doc, "metadata": {**doc["metadata"], "resourceVersion": current.metadata.resource_version}}
+            doc = {
+                **doc,
+                "metadata": {
+                    **doc["metadata"],
+                    "resourceVersion": current.metadata.resource_version,
+                },
+            }
             api.replace_custom_resource_definition(name, body=doc)
     names = [doc["metadata"]["name"] for doc in docs]
     deadline = time.monotonic() + timeout

@@ -8,6 +8,7 @@ before a signal keeps a recycled pid from being killed by mistake.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -45,20 +46,15 @@ class ProcessRef:
 
     def stop(self, grace_seconds: float = 10.0) -> None:
         """SIGTERM, wait up to the grace period, then SIGKILL; returns when the process is gone."""
-        if not self.is_running():
-            _reap(self.pid)
-            return
-        os.kill(self.pid, signal.SIGTERM)
-        deadline = time.monotonic() + grace_seconds
-        while self.is_running() and time.monotonic() < deadline:
-            _reap(self.pid)
-            time.sleep(0.05)
         if self.is_running():
-            os.kill(self.pid, signal.SIGKILL)
-            while self.is_running():
+            os.kill(self.pid, signal.SIGTERM)
+            deadline = time.monotonic() + grace_seconds
+            while _alive(self.pid) and time.monotonic() < deadline:
                 _reap(self.pid)
-                time.sleep(0.02)
-        _reap(self.pid)
+                time.sleep(0.05)
+            if self.is_running():
+                os.kill(self.pid, signal.SIGKILL)
+        _finish(self.pid)
 
 
 def spawn(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> ProcessRef:
@@ -73,7 +69,9 @@ def spawn(name: str, argv: list[str], log: Path, env: dict[str, str] | None = No
             start_new_session=True,
             env=env,
         )
-    return ProcessRef(name=name, pid=child.pid, executable=str(Path(argv[0]).resolve()), log=str(log))
+    return ProcessRef(
+        name=name, pid=child.pid, executable=str(Path(argv[0]).resolve()), log=str(log)
+    )
 
 
 def exit_code(ref: ProcessRef) -> int | None:
@@ -85,6 +83,25 @@ def exit_code(ref: ProcessRef) -> int | None:
     return os.waitstatus_to_exitcode(status) if pid else None
 
 
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists() and not _is_zombie(pid)
+
+
+def _finish(pid: int, limit: float = 10.0) -> None:
+    """Wait until the process has exited, reaping it if it is our child."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # not ours (or already reaped): gone once not alive
+            if not _alive(pid):
+                return
+        else:
+            if done:
+                return
+        time.sleep(0.02)
+
+
 def _is_zombie(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -94,7 +111,5 @@ def _is_zombie(pid: int) -> bool:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

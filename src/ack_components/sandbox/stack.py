@@ -88,9 +88,15 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
     state = read_state(root)
     parts: dict[str, bool] = {}
     if "controlplane" in state:
-        parts.update(ControlPlane.attach(ControlPlaneState.from_json(state["controlplane"])).health())
+        parts.update(
+            ControlPlane.attach(ControlPlaneState.from_json(state["controlplane"])).health()
+        )
     kubeconfig = root / "kubeconfig"
-    return {"running": bool(parts) and all(parts.values()), "parts": parts, "kubeconfig": str(kubeconfig)}
+    return {
+        "running": bool(parts) and all(parts.values()),
+        "parts": parts,
+        "kubeconfig": str(kubeconfig),
+    }
 
 
 def main(action: str, root: Path, api_port: int | None) -> int:
@@ -98,7 +104,9 @@ def main(action: str, root: Path, api_port: int | None) -> int:
         if action == "up":
             state = up(root, api_port)
             kubeconfig = root / "kubeconfig"
-            print(f"sandbox ready in {state.get('ready_seconds', 0)} s: {len(state.get('crds', []))} CRDs")
+            print(
+                f"sandbox ready in {state.get('ready_seconds', 0)} s: {len(state.get('crds', []))} CRDs"
+            )
             print(f"  export KUBECONFIG={kubeconfig}")
             print("  kubectl get trainingjobs")
             return 0
