@@ -40,6 +40,10 @@ def differences(desired: Any, existing: Any, path: str = "") -> list[str]:
             for key, value in desired.items()
             for diff in differences(value, existing.get(key), f"{path}.{key}" if path else key)
         ]
+    if isinstance(desired, list) and isinstance(existing, list) and len(desired) == len(existing):
+        # Items may hold late-initialised fields too; a list differs (whole) if any item does.
+        same = all(not differences(d, e) for d, e in zip(desired, existing, strict=True))
+        return [] if same else [path]
     return [] if desired == existing else [path]
 
 
@@ -48,17 +52,20 @@ def is_mutable(kind: Kind, path: str) -> bool:
 
 
 def apply(resources: Resources, desired: dict[str, Any]) -> Applied:
+    """Read first, so a re-run that finds its resource sends no create at all."""
     name = desired["metadata"]["name"]
-    try:
-        return Applied(resources.create(desired), created=True)
-    except ApiException as error:
-        if error.status in (400, 422):  # strict field validation, schema validation
-            raise SpecInvalid([_server_message(error)]) from None
-        if error.status != 409:
-            raise
     existing = resources.get(name)
-    if existing is None:  # deleted between our create and get: one more try
-        return Applied(resources.create(desired), created=True)
+    if existing is None:
+        try:
+            return Applied(resources.create(desired), created=True)
+        except ApiException as error:
+            if error.status in (400, 422):  # strict field validation, schema validation
+                raise SpecInvalid([_server_message(error)]) from None
+            if error.status != 409:
+                raise
+        existing = resources.get(name)  # created by someone else in between
+        if existing is None:
+            raise SpecConflict(f"{name!r} was created and deleted while this step applied it")
     diffs = differences(desired["spec"], existing.get("spec") or {})
     frozen = [path for path in diffs if not is_mutable(resources.kind, path)]
     if frozen:

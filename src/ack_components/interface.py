@@ -174,6 +174,10 @@ def parse(spec: Input, text: str) -> Any:
         raise InputError(f"input {spec.name}: {error}") from None
 
 
+#: C0 and C1 controls (C1 holds NEL, \x85, a line break) and the line/paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _string(text: str) -> Any:
     if text.startswith('"'):  # a JSON string, as our own outputs are written
         try:
@@ -184,7 +188,7 @@ def _string(text: str) -> Any:
             text = decoded
     if text == "":
         return NOT_SET
-    bad = next((i for i, c in enumerate(text) if ord(c) < 0x20 or c in "\x7f\u2028\u2029"), None)
+    bad = next((i for i, c in enumerate(text) if _CONTROL.match(c)), None)
     if bad is not None:
         raise InputError(
             f"contains a control character ({text[bad]!r}) at position {bad}; "

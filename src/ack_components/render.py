@@ -32,6 +32,24 @@ def tojson(value: Any) -> str:
     return _NOT_YAML_SAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+class _Loader(yaml.SafeLoader):
+    """Reads what ``tojson`` wrote with JSON's rules where YAML 1.1 differs from them."""
+
+    def stale_possible_simple_keys(self) -> None:
+        # PyYAML forgets a possible key after 1024 characters; a JSON key may be longer.
+        # tojson's text has no line breaks, so inside a flow collection nothing goes stale.
+        if not self.flow_level:
+            super().stale_possible_simple_keys()
+
+
+# YAML 1.1 floats need a dot; JSON's do not (1e-05, 1e+20), and json.dumps writes Infinity/NaN.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+$|^-?Infinity$|^NaN$"),
+    list("-0123456789IN"),
+)
+
+
 @cache
 def _environment(directory: Path) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -71,5 +89,5 @@ def render(
         },
         directory,
     )
-    resource: dict[str, Any] = yaml.safe_load(text)
+    resource: dict[str, Any] = yaml.load(text, Loader=_Loader)  # a SafeLoader
     return resource

@@ -14,7 +14,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,7 +25,7 @@ from ack_components import apply, interface, kinds, kube, naming, outputs, rende
 from ack_components.interface import NOT_SET, InputError
 from ack_components.kinds import Kind
 from ack_components.naming import InvalidName
-from ack_components.watch import TICK, follow
+from ack_components.watch import MAX_WINDOW, TICK, follow
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 STOP_WAIT_SECONDS = 120.0
@@ -98,6 +98,11 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str) -> Prepared:
         annotations={"services.k8s.aws/region": region, "ack-components/run-id": run_id},
     )
     schema.validate_spec(resource["spec"], crd_schema)
+
+    def seconds(option: str) -> float:  # empty text means the option's default
+        value = values[option]
+        return float(specs[option].default if value is NOT_SET else value)
+
     return Prepared(
         kind=kind,
         region=region,
@@ -105,9 +110,9 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str) -> Prepared:
         name=name,
         resource=resource,
         policy=status.Policy(
-            status_timeout=float(values["status_timeout_seconds"] or 0),
-            recoverable_grace=float(values["recoverable_grace_seconds"] or 0),
-            timeout=float(values["timeout_seconds"] or 0),
+            status_timeout=seconds("status_timeout_seconds"),
+            recoverable_grace=seconds("recoverable_grace_seconds"),
+            timeout=seconds("timeout_seconds"),
         ),
         leave_running=values["leave_running_on_stop"] is True,
     )
@@ -187,23 +192,24 @@ def _apply_and_follow(
 
     def window() -> float:
         at = verdict.recheck_at if isinstance(verdict, status.Waiting) else None
-        return (at - clock()) if at is not None else 300.0
+        return (at - clock()) if at is not None else float(MAX_WINDOW)
 
-    for snapshot in follow(resources, metadata_name, window):
+    def snapshots() -> Iterator[Any]:
+        yield applied.resource
+        yield from follow(resources, metadata_name, window, start=applied.resource)
+
+    for snapshot in snapshots():
         if snapshot is not TICK:
             last = snapshot
-        tracker, verdict = status.assess(
-            kind, last if snapshot is not None else None, tracker, clock(), prepared.policy
-        )
-        if isinstance(verdict, status.Waiting):
-            seen = (verdict.status, verdict.secondary)
-            if seen != shown and verdict.status is not None:
-                shown = seen
-                say(
-                    f"[{clock() - tracker.started:7.1f}s] {verdict.status} / {verdict.secondary or '-'}"
-                )
-            continue
-        break
+        tracker, verdict = status.assess(kind, last, tracker, clock(), prepared.policy)
+        if not isinstance(verdict, status.Waiting):
+            break
+        seen = (verdict.status, verdict.secondary)
+        if seen != shown and verdict.status is not None:
+            shown = seen
+            say(
+                f"[{clock() - tracker.started:7.1f}s] {verdict.status} / {verdict.secondary or '-'}"
+            )
 
     outcome = "Succeeded" if isinstance(verdict, status.Done) else "Failed"
     final = last or {}

@@ -5,7 +5,7 @@ gone) and ``TICK`` when a watch window closes with nothing new, so the caller
 can re-check its deadlines. It resumes from the last ``resourceVersion`` seen,
 re-reads the object on 410 Gone, and reconnects with backoff when the
 connection drops (an API server restart, say). A window lasts until the
-caller's next deadline, at most five minutes, so a ten-minute job costs a
+caller's next deadline, at most ten minutes, so a ten-minute job costs a
 handful of requests.
 """
 
@@ -22,7 +22,7 @@ from kubernetes.client.exceptions import ApiException
 from ack_components.kube import Resources
 
 TICK: Any = object()
-MAX_WINDOW = 300
+MAX_WINDOW = 600
 _BACKOFF_START, _BACKOFF_MAX = 0.2, 5.0
 
 
@@ -34,10 +34,12 @@ def follow(
     resources: Resources,
     name: str,
     window: Callable[[], float],
+    start: dict[str, Any] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Any]:
-    """Snapshots of ``name``; ``window()`` is how long the caller may wait before a TICK."""
-    version: str | None = None
+    """Snapshots of ``name`` after ``start`` (if given, it is not read again); ``window()`` is
+    how long the caller may wait before a TICK."""
+    version: str | None = start["metadata"]["resourceVersion"] if start else None
     backoff = _BACKOFF_START
     while True:
         try:
@@ -49,6 +51,7 @@ def follow(
                 version = current["metadata"]["resourceVersion"]
             seconds = max(1, min(MAX_WINDOW, int(window() + 0.999)))
             response = resources.watch(name, version, seconds)
+            window_end = time.monotonic() + seconds
             try:
                 for event in _events(response):
                     kind, obj = event.get("type"), event.get("object") or {}
@@ -62,6 +65,8 @@ def follow(
                     yield None if kind == "DELETED" else obj
                     if kind == "DELETED":
                         return
+                    if time.monotonic() + window() < window_end - 0.5:
+                        break  # the caller's deadline moved closer: open a shorter window
             finally:
                 response.release_conn()
             backoff = _BACKOFF_START

@@ -20,13 +20,13 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from ack_components.sandbox import binaries
-from ack_components.sandbox.processes import ProcessRef, exit_code, spawn
+from ack_components.sandbox.processes import ProcessRef, exit_code, respawn, spawn
 
 ADMIN_USER = "ack-admin"
 _PORT_ATTEMPTS = 3
@@ -77,7 +77,10 @@ class ControlPlaneState:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ControlPlaneState:
-        refs = {key: ProcessRef(**data[key]) for key in ("etcd", "apiserver")}
+        refs = {
+            key: ProcessRef(**{**data[key], "argv": tuple(data[key].get("argv", ()))})
+            for key in ("etcd", "apiserver")
+        }
         return cls(**{**data, **refs})
 
 
@@ -85,7 +88,9 @@ class ControlPlane:
     """etcd + kube-apiserver as local processes; a context manager.
 
     ``workdir=None`` keeps everything in a temporary directory removed by ``stop()``;
-    ``api_port=None`` picks a free loopback port (an explicit one must be free).
+    ``api_port=None`` picks a free loopback port (an explicit one must be free);
+    ``audit=True`` records every request in ``<workdir>/audit.log`` (see ``audit_events``),
+    so tests can count what a client really sent.
     """
 
     def __init__(
@@ -93,10 +98,12 @@ class ControlPlane:
         workdir: Path | None = None,
         api_port: int | None = None,
         start_timeout: float = 60.0,
+        audit: bool = False,
     ) -> None:
         self._workdir = workdir
         self._api_port = api_port
         self._start_timeout = start_timeout
+        self._audit = audit
         self.state: ControlPlaneState | None = None
 
     @classmethod
@@ -132,7 +139,9 @@ class ControlPlane:
         last_error: ControlPlaneError | None = None
         for _ in range(_PORT_ATTEMPTS):
             try:
-                self.state = _launch(workdir, owns, apiserver_bin, etcd_bin, self._api_port)
+                self.state = _launch(
+                    workdir, owns, apiserver_bin, etcd_bin, self._api_port, self._audit
+                )
                 _wait_ready(self.state, self._start_timeout)
                 _write_kubeconfig(self.state)
                 return self
@@ -154,6 +163,18 @@ class ControlPlane:
         if remove_workdir and state.owns_workdir:
             shutil.rmtree(state.workdir, ignore_errors=True)
         self.state = None
+
+    def restart_apiserver(self) -> None:
+        """Stop kube-apiserver and start it again on the same port and data (etcd keeps running)."""
+        state = self._running()
+        self.state = replace(state, apiserver=respawn(state.apiserver))
+        _wait_ready(self.state, self._start_timeout)
+
+    def audit_events(self) -> list[dict[str, Any]]:
+        """The requests recorded so far (needs ``audit=True``), oldest first."""
+        path = Path(self._running().workdir) / "audit.log"
+        lines = path.read_text().splitlines() if path.exists() else []
+        return [json.loads(line) for line in lines if line.strip()]
 
     def health(self) -> dict[str, bool]:
         state = self._running()
@@ -179,7 +200,12 @@ class _PortRace(Exception):
 
 
 def _launch(
-    workdir: Path, owns: bool, apiserver_bin: Path, etcd_bin: Path, api_port: int | None
+    workdir: Path,
+    owns: bool,
+    apiserver_bin: Path,
+    etcd_bin: Path,
+    api_port: int | None,
+    audit: bool,
 ) -> ControlPlaneState:
     for stale in ("etcd-data", "certs"):
         shutil.rmtree(workdir / stale, ignore_errors=True)
@@ -227,10 +253,28 @@ def _launch(
             "--disable-admission-plugins=ServiceAccount",
             "--allow-privileged=true",
             "--v=1",
+            *_audit_flags(workdir, certs, audit),
         ],
         workdir / "logs" / "kube-apiserver.log",
     )
     return ControlPlaneState(str(workdir), port, etcd_port, token, etcd, apiserver, owns)
+
+
+def _audit_flags(workdir: Path, certs: Path, audit: bool) -> list[str]:
+    if not audit:
+        return []
+    policy = certs / "audit-policy.json"
+    policy.write_text(
+        json.dumps(
+            {"apiVersion": "audit.k8s.io/v1", "kind": "Policy", "rules": [{"level": "Metadata"}]}
+        )
+    )
+    (workdir / "audit.log").unlink(missing_ok=True)
+    return [
+        f"--audit-policy-file={policy}",
+        f"--audit-log-path={workdir / 'audit.log'}",
+        "--audit-log-mode=blocking",
+    ]
 
 
 def _wait_ready(state: ControlPlaneState, timeout: float) -> None:

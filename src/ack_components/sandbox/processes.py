@@ -25,6 +25,7 @@ class ProcessRef:
     pid: int
     executable: str
     log: str
+    argv: tuple[str, ...] = ()
 
     def is_running(self) -> bool:
         try:
@@ -69,9 +70,14 @@ def spawn(name: str, argv: list[str], log: Path, env: dict[str, str] | None = No
             start_new_session=True,
             env=env,
         )
-    return ProcessRef(
-        name=name, pid=child.pid, executable=str(Path(argv[0]).resolve()), log=str(log)
-    )
+    executable = str(Path(argv[0]).resolve())
+    return ProcessRef(name, child.pid, executable, str(log), tuple(argv))
+
+
+def respawn(ref: ProcessRef) -> ProcessRef:
+    """Stop the process and start the same command again, appending to the same log."""
+    ref.stop()
+    return spawn(ref.name, list(ref.argv), Path(ref.log))
 
 
 def exit_code(ref: ProcessRef) -> int | None:

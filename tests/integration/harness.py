@@ -1,0 +1,122 @@
+"""Helpers for running the TrainingJob component against the real API server.
+
+``Component`` runs ``ack-components run TrainingJob`` as a separate process, as
+KFP would. ``StatusWriter`` plays the ACK controller's part by patching
+``/status`` through the API, which is all these tests need of a controller.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client
+
+from ack_components.kinds import GROUP, VERSION
+from ack_components.sandbox.controlplane import ControlPlane
+
+CLI = str(Path(sys.executable).parent / "ack-components")
+PLURAL = "trainingjobs"
+
+KMEANS_INPUTS = {
+    "region": "us-east-1",
+    "role_arn": "arn:aws:iam::123456789012:role/sagemaker-execution",
+    "algorithm_specification": json.dumps(
+        {
+            "trainingImage": "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1",
+            "trainingInputMode": "File",
+        }
+    ),
+    "hyper_parameters": "k: '10'\nfeature_dim: '784'\n",
+    "input_data_config": json.dumps(
+        [
+            {
+                "channelName": "train",
+                "dataSource": {
+                    "s3DataSource": {
+                        "s3URI": "s3://bucket/mnist_kmeans_example/train_data",
+                        "s3DataType": "S3Prefix",
+                        "s3DataDistributionType": "FullyReplicated",
+                    }
+                },
+            }
+        ]
+    ),
+    "output_data_config": json.dumps({"s3OutputPath": "s3://bucket/mnist_kmeans_example/output"}),
+    "resource_config": json.dumps(
+        {"instanceCount": 1, "instanceType": "ml.m5.2xlarge", "volumeSizeInGB": 50}
+    ),
+    "stopping_condition": json.dumps({"maxRuntimeInSeconds": 3600}),
+}
+
+
+def synced(status: str = "True") -> dict[str, Any]:
+    return {"type": "ACK.ResourceSynced", "status": status}
+
+
+@dataclass
+class Component:
+    """One run of the component CLI in its own process."""
+
+    process: subprocess.Popen[str]
+    outputs_dir: Path
+
+    def wait(self, timeout: float = 60) -> tuple[int, str]:
+        out, _ = self.process.communicate(timeout=timeout)
+        return self.process.returncode, out
+
+    def output(self, name: str) -> Any:
+        return json.loads((self.outputs_dir / name).read_text())
+
+
+@dataclass
+class Harness:
+    plane: ControlPlane
+    api: Any
+    namespace: str
+    tmp: Path
+
+    @property
+    def objects(self) -> client.CustomObjectsApi:
+        return client.CustomObjectsApi(self.api)
+
+    def start(self, kubeconfig: Path | None = None, **inputs: str) -> Component:
+        merged = {**KMEANS_INPUTS, "namespace": self.namespace, **inputs}
+        outputs_dir = self.tmp / f"out-{time.monotonic_ns()}"
+        argv = [CLI, "run", "TrainingJob", "--outputs-dir", str(outputs_dir)]
+        argv += ["--kubeconfig", str(kubeconfig or self.plane.kubeconfig)]
+        for key, value in merged.items():
+            argv += [f"--{key}", value]
+        process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy()
+        )
+        return Component(process, outputs_dir)
+
+    def run(self, kubeconfig: Path | None = None, **inputs: str) -> tuple[int, str]:
+        return self.start(kubeconfig, **inputs).wait()
+
+    def items(self) -> list[dict[str, Any]]:
+        listed = self.objects.list_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL)
+        items: list[dict[str, Any]] = listed["items"]
+        return items
+
+    def wait_for_resource(self, timeout: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.items()
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise AssertionError("the component created no TrainingJob")
+
+    def set_status(self, name: str, **status: Any) -> None:
+        """Play the controller: write ``.status`` as ACK would."""
+        self.objects.patch_namespaced_custom_object_status(
+            GROUP, VERSION, self.namespace, PLURAL, name, {"status": status}
+        )
