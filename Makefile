@@ -34,9 +34,10 @@ test: $(STAMP) controlplane lint typecheck
 
 bench: $(STAMP) controlplane
 	$(BIN)/python bench/controlplane_start.py
+	$(BIN)/python bench/component.py
 
 demo: $(STAMP) controlplane
-	bash samples/demo.sh
+	$(BIN)/python samples/demo.py
 
 sandbox-up: $(STAMP) controlplane
 	$(BIN)/ack-components sandbox up

@@ -1,0 +1,88 @@
+"""Write a TrainingJob's ``.status`` the way the ACK controller does, for tests, bench and demo.
+
+Where the real controller is not running, something must move a resource
+through its lifecycle. This plays that part through the API server's
+``/status`` subresource and nothing else, so the component under test sees
+exactly what it would see from ACK. Output from anything using it must say
+that a stand-in wrote the status.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from kubernetes import client
+
+from ack_components.kinds import GROUP, VERSION
+
+SYNCED_FALSE = [{"type": "ACK.ResourceSynced", "status": "False"}]
+SYNCED_TRUE = [{"type": "ACK.ResourceSynced", "status": "True"}]
+
+
+def training_lifecycle(name: str, region: str = "us-east-1") -> list[dict[str, Any]]:
+    """The statuses a successful TrainingJob goes through, as ACK reports them."""
+    metadata = {
+        "arn": f"arn:aws:sagemaker:{region}:000000000000:training-job/{name}",
+        "ownerAccountID": "000000000000",
+        "region": region,
+    }
+    steps = [
+        ("InProgress", "Starting"),
+        ("InProgress", "Downloading"),
+        ("InProgress", "Training"),
+        ("InProgress", "Uploading"),
+    ]
+    progress = [
+        {
+            "ackResourceMetadata": metadata,
+            "trainingJobStatus": status,
+            "secondaryStatus": secondary,
+            "conditions": SYNCED_FALSE,
+        }
+        for status, secondary in steps
+    ]
+    done = {
+        "ackResourceMetadata": metadata,
+        "trainingJobStatus": "Completed",
+        "secondaryStatus": "Completed",
+        "modelArtifacts": {"s3ModelArtifacts": f"s3://sandbox/output/{name}/output/model.tar.gz"},
+        "conditions": SYNCED_TRUE,
+    }
+    return [*progress, done]
+
+
+def wait_for(
+    api: Any, namespace: str, plural: str, name: str | None = None, timeout: float = 60
+) -> dict[str, Any]:
+    """The first resource of that plural (and name, if given) to appear, found by watching."""
+    from kubernetes import watch
+
+    objects = client.CustomObjectsApi(api)
+    stream = watch.Watch().stream(
+        objects.list_namespaced_custom_object,
+        GROUP,
+        VERSION,
+        namespace,
+        plural,
+        timeout_seconds=int(timeout),
+        **({"field_selector": f"metadata.name={name}"} if name else {}),
+    )
+    for event in stream:
+        found: dict[str, Any] = event["object"]
+        return found
+    raise TimeoutError(f"no {plural} {name or ''} appeared in {namespace} within {timeout:.0f} s")
+
+
+def write(api: Any, namespace: str, plural: str, name: str, status: dict[str, Any]) -> None:
+    client.CustomObjectsApi(api).patch_namespaced_custom_object_status(
+        GROUP, VERSION, namespace, plural, name, {"status": status}
+    )
+
+
+def play(
+    api: Any, namespace: str, plural: str, name: str, steps: list[dict[str, Any]], pause: float
+) -> None:
+    for status in steps:
+        write(api, namespace, plural, name, status)
+        time.sleep(pause)

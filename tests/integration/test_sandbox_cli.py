@@ -1,0 +1,85 @@
+"""`ack-components sandbox up | status | down` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ack_components.sandbox import binaries
+
+CLI = str(Path(sys.executable).parent / "ack-components")
+
+
+def sandbox(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, "sandbox", *args, "--dir", str(root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+
+
+def gone(pid: int, within: float = 5.0) -> bool:
+    """The process has exited and its parent (init, once `up` returned) has reaped it."""
+    deadline = time.monotonic() + within
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not Path(f"/proc/{pid}").exists()
+
+
+def test_up_status_kubectl_down(tmp_path: Path) -> None:
+    root = tmp_path / "sandbox"
+    up = sandbox(root, "up")
+    assert up.returncode == 0, up.stderr
+    try:
+        status = sandbox(root, "status")
+        report = json.loads(status.stdout)
+        assert status.returncode == 0
+        assert report["parts"] == {"etcd": True, "kube-apiserver": True}
+        state = json.loads((root / "state.json").read_text())
+        assert len(state["crds"]) == 29
+        got = subprocess.run(
+            [str(binaries.kubectl().path()), "get", "trainingjobs,pytorchjobs,fieldexports"],
+            env={**os.environ, "KUBECONFIG": str(root / "kubeconfig")},
+            capture_output=True,
+            text=True,
+        )
+        assert got.returncode == 0, got.stderr
+        assert "No resources found" in got.stderr
+    finally:
+        down = sandbox(root, "down")
+    assert down.returncode == 0
+    assert "controlplane" in down.stdout
+    for part in ("etcd", "apiserver"):
+        assert gone(state["controlplane"][part]["pid"])
+    after = sandbox(root, "status")
+    assert after.returncode == 1
+    assert json.loads(after.stdout)["running"] is False
+
+
+def test_a_taken_port_is_named_and_nothing_is_left_running(tmp_path: Path) -> None:
+    root = tmp_path / "sandbox"
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        up = sandbox(root, "up", "--port", str(port))
+    assert up.returncode == 1
+    assert f"error: sandbox control plane: port {port} on 127.0.0.1 is in use" in up.stderr
+    assert not (root / "state.json").exists()
+
+
+def test_a_missing_binary_is_named(tmp_path: Path) -> None:
+    env = {**os.environ, binaries.BIN_DIR_ENV: str(tmp_path / "empty")}
+    up = sandbox(tmp_path / "sandbox", "up", env=env)
+    assert up.returncode == 1
+    assert "kube-apiserver not found" in up.stderr
+    assert "make controlplane" in up.stderr
