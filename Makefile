@@ -17,8 +17,8 @@ controlplane:
 	bash tools/build.sh controlplane
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench samples
+	$(BIN)/ruff format --check src tests bench samples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src

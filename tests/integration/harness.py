@@ -20,6 +20,7 @@ from kubernetes import client
 
 from ack_components.kinds import GROUP, VERSION
 from ack_components.sandbox.controlplane import ControlPlane
+from ack_components.testing import status_writer
 
 CLI = str(Path(sys.executable).parent / "ack-components")
 PLURAL = "trainingjobs"
@@ -117,6 +118,4 @@ class Harness:
 
     def set_status(self, name: str, **status: Any) -> None:
         """Play the controller: write ``.status`` as ACK would."""
-        self.objects.patch_namespaced_custom_object_status(
-            GROUP, VERSION, self.namespace, PLURAL, name, {"status": status}
-        )
+        status_writer.write(self.api, self.namespace, PLURAL, name, status)
