@@ -82,6 +82,18 @@ def _codegen(args: argparse.Namespace) -> int:
     return codegen.main(args.rest)
 
 
+def _rbac(args: argparse.Namespace) -> int:
+    from ack_components import rbac
+
+    return rbac.main(args.rest)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from ack_components import doctor
+
+    return doctor.main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ack-components", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -100,16 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=text, add_help=False)
         sub.add_argument("kind", help="the kind, e.g. TrainingJob")
-        sub.add_argument("rest", nargs=argparse.REMAINDER)
-        sub.set_defaults(handler=handler)
-    codegen = commands.add_parser("codegen", help="regenerate component files", add_help=False)
-    codegen.add_argument("rest", nargs=argparse.REMAINDER)
-    codegen.set_defaults(handler=_codegen)
+        sub.set_defaults(handler=handler, takes_rest=True)
+    for name, handler, text in (
+        ("codegen", _codegen, "regenerate component files (--check: fail when stale)"),
+        ("rbac", _rbac, "print or apply least-privilege RBAC for pipeline service accounts"),
+        ("doctor", _doctor, "check that the cluster is ready for the components"),
+    ):
+        sub = commands.add_parser(name, help=text, add_help=False)
+        sub.set_defaults(handler=handler, takes_rest=True)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and not getattr(args, "takes_rest", False):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
     code: int = args.handler(args)
     return code
 

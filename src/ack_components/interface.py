@@ -87,7 +87,7 @@ OPTIONS = (
     Input(
         "status_timeout_seconds",
         INTEGER,
-        "Fail if the ACK controller writes no .status within this many seconds.",
+        "Fail if the ACK controller writes no .status within this many seconds (0: no limit).",
         default="180",
     ),
     Input(

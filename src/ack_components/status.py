@@ -31,7 +31,7 @@ TERMINAL, RECOVERABLE, SYNCED = "ACK.Terminal", "ACK.Recoverable", "ACK.Resource
 
 @dataclass(frozen=True)
 class Policy:
-    """Time limits in seconds; ``timeout`` 0 means none."""
+    """Time limits in seconds; 0 means no limit for ``timeout`` and ``status_timeout``."""
 
     status_timeout: float = 180.0
     recoverable_grace: float = 600.0
@@ -125,7 +125,7 @@ def assess(
     elif tracker.recoverable_since is not None:
         tracker = replace(tracker, recoverable_since=None)
 
-    if not status:
+    if not status and policy.status_timeout:
         if now - tracker.started >= policy.status_timeout:
             return tracker, Failed(
                 f"no .status after {policy.status_timeout:.0f} s: the ACK controller is not "

@@ -18,6 +18,7 @@ from typing import Any
 
 from kubernetes import client
 
+from ack_components import rbac
 from ack_components.kinds import GROUP, VERSION
 from ack_components.sandbox.controlplane import ControlPlane
 from ack_components.testing import status_writer
@@ -115,6 +116,20 @@ class Harness:
                 return found[0]
             time.sleep(0.05)
         raise AssertionError("the component created no TrainingJob")
+
+    def service_account(self, name: str, documents: list[dict[str, Any]]) -> Path:
+        """A service account bound by ``documents`` (RBAC manifests); a kubeconfig for it."""
+        core = client.CoreV1Api(self.api)
+        core.create_namespaced_service_account(self.namespace, {"metadata": {"name": name}})
+        rbac.apply(self.api, documents)
+        token = core.create_namespaced_service_account_token(
+            name, self.namespace, {"spec": {"expirationSeconds": 3600}}
+        )
+        kubeconfig = json.loads(self.plane.kubeconfig.read_text())
+        kubeconfig["users"][0]["user"] = {"token": token.status.token}
+        path = self.tmp / f"{name}.kubeconfig"
+        path.write_text(json.dumps(kubeconfig))
+        return path
 
     def set_status(self, name: str, **status: Any) -> None:
         """Play the controller: write ``.status`` as ACK would."""

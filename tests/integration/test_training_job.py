@@ -13,7 +13,6 @@ import pytest
 from harness import Harness, synced
 from kubernetes import client, config
 
-from ack_components import kinds, rbac
 from ack_components.sandbox import crds
 from ack_components.sandbox.controlplane import ControlPlane
 
@@ -294,42 +293,3 @@ def test_the_component_survives_an_api_server_restart(audited: Harness) -> None:
     code, log = run.wait(timeout=90)
     assert code == 0, log
     assert run.output("training_job_status") == "Completed"
-
-
-# --- RBAC: run as a service account holding only the documented permissions ---
-
-
-def service_account_kubeconfig(h: Harness, verbs: tuple[str, ...]) -> Path:
-    core, rbac_api = client.CoreV1Api(h.api), client.RbacAuthorizationV1Api(h.api)
-    name = "pipeline-runner-" + "-".join(verbs)[:40]
-    core.create_namespaced_service_account(h.namespace, {"metadata": {"name": name}})
-    rbac_api.create_namespaced_role(
-        h.namespace, rbac.role(name, h.namespace, [kinds.TRAINING_JOB], verbs)
-    )
-    rbac_api.create_namespaced_role_binding(h.namespace, rbac.role_binding(name, h.namespace, name))
-    token = core.create_namespaced_service_account_token(
-        name, h.namespace, {"spec": {"expirationSeconds": 3600}}
-    )
-    kubeconfig = json.loads(h.plane.kubeconfig.read_text())
-    kubeconfig["users"][0]["user"] = {"token": token.status.token}
-    path = h.tmp / f"{name}.kubeconfig"
-    path.write_text(json.dumps(kubeconfig))
-    return path
-
-
-def test_the_documented_permissions_are_enough(harness: Harness) -> None:
-    kubeconfig = service_account_kubeconfig(harness, rbac.VERBS)
-    run = harness.start(kubeconfig=kubeconfig, training_job_name="kmeans-rbac")
-    harness.wait_for_resource()
-    harness.set_status("kmeans-rbac", **completed("kmeans-rbac"))
-    code, log = run.wait()
-    assert code == 0, log
-
-
-@pytest.mark.parametrize("missing", ["get", "create", "watch"])
-def test_a_missing_permission_is_named(harness: Harness, missing: str) -> None:
-    verbs = tuple(v for v in rbac.VERBS if v != missing)
-    kubeconfig = service_account_kubeconfig(harness, verbs)
-    code, log = harness.run(kubeconfig=kubeconfig, training_job_name="kmeans-norbac")
-    assert code == 1, log
-    assert f"missing permission: {missing} trainingjobs.sagemaker.services.k8s.aws" in log

@@ -1,0 +1,251 @@
+"""`ack-components doctor`: is this cluster and namespace ready for the components?
+
+The upstream components met a misconfigured cluster (no CRDs, a controller that
+does not watch the namespace, missing RBAC) with a 180-second wait and a vague
+error. Each check here reads what it can with the caller's own credentials and
+says how to fix what fails; a check that cannot be read (no permission) is
+reported as unknown, not as failed. Exit code 1 when any check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ack_components import kinds as kind_table
+from ack_components import kube, rbac
+from ack_components.kinds import GROUP, VERSION
+
+OK, FAIL, UNKNOWN = "ok", "FAIL", "unknown"
+CONTROLLER_MARKERS = ("sagemaker-controller", "sagemaker-chart")
+REGION_ANNOTATION = "services.k8s.aws/default-region"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    result: str
+    detail: str
+    fix: str = ""
+
+
+def check_api(api: Any) -> Check:
+    from kubernetes import client
+
+    try:
+        version = client.VersionApi(api).get_code()
+    except Exception as error:  # any failure here means "unreachable"; say what it was
+        return Check(
+            "API server reachable",
+            FAIL,
+            f"{type(error).__name__}: {error}"[:200],
+            "check KUBECONFIG or the in-cluster service account",
+        )
+    return Check("API server reachable", OK, f"Kubernetes {version.git_version}")
+
+
+def check_crds(api: Any) -> Check:
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        found = api.call_api(
+            f"/apis/{GROUP}/{VERSION}",
+            "GET",
+            response_type="object",
+            auth_settings=["BearerToken"],
+            _return_http_data_only=True,
+        )
+    except ApiException as error:
+        if error.status == 404:
+            return Check(
+                "SageMaker CRDs installed",
+                FAIL,
+                f"the API group {GROUP} is not served",
+                "install the ACK SageMaker controller's CRDs (its Helm chart installs them)",
+            )
+        raise
+    served = sorted(r["kind"] for r in found.get("resources", []) if "/" not in r["name"])
+    missing = sorted(set(kind_table.KINDS) - set(served))
+    if missing:
+        return Check(
+            "SageMaker CRDs installed",
+            FAIL,
+            f"missing kinds: {', '.join(missing)}",
+            "upgrade the ACK SageMaker controller's CRDs",
+        )
+    return Check("SageMaker CRDs installed", OK, f"{len(served)} kinds: {', '.join(served)}")
+
+
+def _controller_deployments(api: Any) -> list[Any] | None:
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        listed = client.AppsV1Api(api).list_deployment_for_all_namespaces()
+    except ApiException as error:
+        if error.status == 403:
+            return None
+        raise
+    return [d for d in listed.items if any(m in d.metadata.name for m in CONTROLLER_MARKERS)]
+
+
+def check_controller(api: Any, namespace: str) -> list[Check]:
+    deployments = _controller_deployments(api)
+    if deployments is None:
+        return [
+            Check(
+                "ACK controller running",
+                UNKNOWN,
+                "cannot list deployments with these credentials",
+                "ask a cluster admin to run `ack-components doctor`",
+            )
+        ]
+    if not deployments:
+        return [
+            Check(
+                "ACK controller running",
+                FAIL,
+                "no ACK SageMaker controller deployment found",
+                "install the ACK SageMaker controller (Helm chart sagemaker-chart)",
+            )
+        ]
+    ready = [d for d in deployments if (d.status.ready_replicas or 0) > 0]
+    names = ", ".join(f"{d.metadata.namespace}/{d.metadata.name}" for d in deployments)
+    running = Check(
+        "ACK controller running",
+        OK if ready else FAIL,
+        f"{names}: {len(ready)} ready",
+        "" if ready else "see the controller pod's events and logs",
+    )
+    watched = _watched_namespaces(deployments[0])
+    if watched and namespace not in watched:
+        return [
+            running,
+            Check(
+                "controller watches namespace",
+                FAIL,
+                f"it watches only {', '.join(watched)}",
+                f"add {namespace} to the controller's --watch-namespace",
+            ),
+        ]
+    return [
+        running,
+        Check(
+            "controller watches namespace", OK, ", ".join(watched) if watched else "all namespaces"
+        ),
+    ]
+
+
+def _watched_namespaces(deployment: Any) -> list[str]:
+    for container in deployment.spec.template.spec.containers:
+        for env in container.env or []:
+            if env.name == "ACK_WATCH_NAMESPACE" and env.value:
+                return [n for n in env.value.split(",") if n]
+        args = [*(container.command or []), *(container.args or [])]
+        for i, arg in enumerate(args):
+            if arg.startswith("--watch-namespace="):
+                return [n for n in arg.split("=", 1)[1].split(",") if n]
+            if arg == "--watch-namespace" and i + 1 < len(args):
+                return [n for n in args[i + 1].split(",") if n]
+    return []
+
+
+def check_permissions(api: Any, namespace: str) -> Check:
+    from kubernetes import client
+
+    authz = client.AuthorizationV1Api(api)
+    missing = []
+    for kind in kind_table.KINDS.values():
+        for verb in rbac.VERBS:
+            review = authz.create_self_subject_access_review(
+                {
+                    "spec": {
+                        "resourceAttributes": {
+                            "namespace": namespace,
+                            "verb": verb,
+                            "group": GROUP,
+                            "resource": kind.plural,
+                        }
+                    }
+                }
+            )
+            if not review.status.allowed:
+                missing.append(f"{verb} {kind.plural}")
+    if missing:
+        return Check(
+            "permissions",
+            FAIL,
+            "missing: " + ", ".join(missing),
+            f"ack-components rbac --namespace {namespace} --service-account <account> --apply",
+        )
+    return Check(
+        "permissions",
+        OK,
+        f"{', '.join(rbac.VERBS)} on {', '.join(k.plural for k in kind_table.KINDS.values())}",
+    )
+
+
+def check_region(api: Any, namespace: str) -> Check:
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        annotations = client.CoreV1Api(api).read_namespace(namespace).metadata.annotations or {}
+    except ApiException as error:
+        if error.status in (403, 404):
+            return Check(
+                "default region", UNKNOWN, f"cannot read namespace {namespace} ({error.status})"
+            )
+        raise
+    region = annotations.get(REGION_ANNOTATION)
+    if region:
+        return Check("default region", OK, region)
+    return Check(
+        "default region",
+        UNKNOWN,
+        f"no {REGION_ANNOTATION} annotation; each step's region input (or the controller's --aws-region) applies",
+    )
+
+
+def run_checks(api: Any, namespace: str) -> list[Check]:
+    reachable = check_api(api)
+    if reachable.result == FAIL:
+        return [reachable]
+    checks: list[Callable[[], Check | list[Check]]] = [
+        lambda: check_crds(api),
+        lambda: check_controller(api, namespace),
+        lambda: check_permissions(api, namespace),
+        lambda: check_region(api, namespace),
+    ]
+    found = [reachable]
+    for check in checks:
+        result = check()
+        found.extend(result if isinstance(result, list) else [result])
+    return found
+
+
+def table(checks: Sequence[Check]) -> str:
+    rows = [
+        ("CHECK", "RESULT", "DETAIL", "FIX"),
+        *((c.name, c.result, c.detail, c.fix) for c in checks),
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
+        for row in rows
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ack-components doctor", description=__doc__)
+    parser.add_argument("--namespace", default="")
+    parser.add_argument("--kubeconfig")
+    parser.add_argument("--json", action="store_true", help="print the checks as JSON")
+    args = parser.parse_args(argv)
+    namespace = kube.current_namespace(args.namespace, args.kubeconfig)
+    checks = run_checks(kube.api_client(args.kubeconfig), namespace)
+    print(json.dumps([asdict(c) for c in checks], indent=2) if args.json else table(checks))
+    return 1 if any(c.result == FAIL for c in checks) else 0

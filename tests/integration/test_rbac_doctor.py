@@ -1,0 +1,212 @@
+"""Least-privilege RBAC and `ack-components doctor`, against the real RBAC authorizer."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import Harness, synced
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from ack_components import doctor, kinds, rbac
+from ack_components.sandbox import binaries
+from ack_components.sandbox.controlplane import ControlPlane
+
+CLI = str(Path(sys.executable).parent / "ack-components")
+KMEANS_DONE = {
+    "trainingJobStatus": "Completed",
+    "secondaryStatus": "Completed",
+    "conditions": [synced()],
+}
+
+
+def runner(harness: Harness, verbs: tuple[str, ...] = rbac.VERBS) -> Path:
+    """The pipeline's service account, bound to the generated Role (less any verbs left out)."""
+    documents = rbac.manifests(harness.namespace, "pipeline-runner", [kinds.TRAINING_JOB])
+    documents[0]["rules"][0]["verbs"] = list(verbs)
+    return harness.service_account("pipeline-runner", documents)
+
+
+def test_the_generated_role_is_enough_and_grants_no_secrets(harness: Harness) -> None:
+    kubeconfig = runner(harness)
+    run = harness.start(kubeconfig=kubeconfig, training_job_name="kmeans-rbac")
+    harness.wait_for_resource()
+    harness.set_status("kmeans-rbac", **KMEANS_DONE)
+    code, log = run.wait()
+    assert code == 0, log
+    as_runner = config.new_client_from_config(str(kubeconfig))
+    with pytest.raises(ApiException) as denied:
+        client.CoreV1Api(as_runner).list_namespaced_secret(harness.namespace)
+    assert denied.value.status == 403
+
+
+@pytest.mark.parametrize("missing", ["get", "create", "watch"])
+def test_a_missing_permission_is_named(harness: Harness, missing: str) -> None:
+    kubeconfig = runner(harness, tuple(v for v in rbac.VERBS if v != missing))
+    code, log = harness.run(kubeconfig=kubeconfig, training_job_name="kmeans-norbac")
+    assert code == 1, log
+    assert f"missing permission: {missing} trainingjobs.sagemaker.services.k8s.aws" in log
+
+
+def test_a_missing_patch_permission_is_named(harness: Harness) -> None:
+    kubeconfig = runner(harness, tuple(v for v in rbac.VERBS if v != "patch"))
+    first = harness.start(training_job_name="kmeans-warm")
+    harness.wait_for_resource()
+    harness.set_status("kmeans-warm", **KMEANS_DONE)
+    assert first.wait()[0] == 0
+    warm = '{"instanceCount": 1, "instanceType": "ml.m5.2xlarge", "volumeSizeInGB": 50, "keepAlivePeriodInSeconds": 600}'
+    code, log = harness.run(
+        kubeconfig=kubeconfig, training_job_name="kmeans-warm", resource_config=warm
+    )
+    assert code == 1, log
+    assert "missing permission: patch trainingjobs.sagemaker.services.k8s.aws" in log
+
+
+def test_a_missing_delete_permission_is_named_on_stop(harness: Harness) -> None:
+    kubeconfig = runner(harness, tuple(v for v in rbac.VERBS if v != "delete"))
+    run = harness.start(kubeconfig=kubeconfig, training_job_name="kmeans-nodelete")
+    harness.wait_for_resource()
+    time.sleep(0.5)
+    run.process.send_signal(signal.SIGTERM)
+    code, log = run.wait()
+    assert code == 1
+    assert "missing permission: delete trainingjobs.sagemaker.services.k8s.aws" in log
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--namespace", "{ns}", "--service-account", "pipeline-runner"],
+        ["--namespace", "{ns}", "--service-account", "default-editor", "--pytorchjobs"],
+        ["--preset", "kubeflow-profile", "--namespace", "{ns}"],
+        ["--aggregate-to-kubeflow-edit"],
+        [
+            "--namespace",
+            "{ns}",
+            "--service-account",
+            "pipeline-runner",
+            "--legacy-controller-binding",
+        ],
+    ],
+    ids=["role", "pytorchjobs", "preset", "aggregate", "legacy"],
+)
+def test_generated_yaml_applies_with_server_dry_run(harness: Harness, flags: list[str]) -> None:
+    printed = subprocess.run(
+        [CLI, "rbac", *(f.format(ns=harness.namespace) for f in flags)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if "--legacy-controller-binding" in flags:
+        assert "also grants" in printed.stderr and "Secrets" in printed.stderr
+    dry_run = subprocess.run(
+        [str(binaries.kubectl().path()), "apply", "--dry-run=server", "-f", "-"],
+        input=printed.stdout,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KUBECONFIG": str(harness.plane.kubeconfig)},
+    )
+    assert dry_run.returncode == 0, dry_run.stderr
+    assert "(server dry run)" in dry_run.stdout
+
+
+def results(checks: list[doctor.Check]) -> dict[str, tuple[str, str]]:
+    return {c.name: (c.result, c.detail) for c in checks}
+
+
+def test_doctor_reports_a_missing_controller_and_missing_permissions(harness: Harness) -> None:
+    kubeconfig = harness.service_account("nobody", [])
+    found = results(
+        doctor.run_checks(config.new_client_from_config(str(kubeconfig)), harness.namespace)
+    )
+    assert found["API server reachable"][0] == doctor.OK
+    assert found["SageMaker CRDs installed"][0] == doctor.OK
+    assert found["ACK controller running"][0] == doctor.UNKNOWN  # may not list deployments
+    assert found["permissions"] == (
+        doctor.FAIL,
+        "missing: " + ", ".join(f"{v} trainingjobs" for v in rbac.VERBS),
+    )
+    as_admin = results(doctor.run_checks(harness.api, harness.namespace))
+    assert as_admin["ACK controller running"] == (
+        doctor.FAIL,
+        "no ACK SageMaker controller deployment found",
+    )
+    assert as_admin["permissions"][0] == doctor.OK
+
+
+def controller_deployment(namespace: str, watch: str) -> dict[str, Any]:
+    labels = {"app.kubernetes.io/name": "sagemaker-chart"}
+    return {
+        "metadata": {"name": "ack-sagemaker-controller-sagemaker-chart", "namespace": namespace},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "controller",
+                            "image": "controller:1.9.1",
+                            "args": [f"--watch-namespace={watch}"],
+                        }
+                    ]
+                },
+            },
+        },
+    }
+
+
+def test_doctor_reads_the_controller_deployment(harness: Harness) -> None:
+    apps = client.AppsV1Api(harness.api)
+    apps.create_namespaced_deployment(
+        harness.namespace, controller_deployment(harness.namespace, "elsewhere")
+    )
+    try:
+        found = results(doctor.run_checks(harness.api, harness.namespace))
+        assert found["ACK controller running"][0] == doctor.FAIL  # no ready replica yet
+        assert found["controller watches namespace"] == (doctor.FAIL, "it watches only elsewhere")
+        # No kube-controller-manager runs here: write the readiness a real one would.
+        apps.patch_namespaced_deployment_status(
+            "ack-sagemaker-controller-sagemaker-chart",
+            harness.namespace,
+            {"status": {"replicas": 1, "readyReplicas": 1}},
+        )
+        assert (
+            results(doctor.run_checks(harness.api, harness.namespace))["ACK controller running"][0]
+            == doctor.OK
+        )
+    finally:
+        apps.delete_namespaced_deployment(
+            "ack-sagemaker-controller-sagemaker-chart", harness.namespace
+        )
+
+
+def test_doctor_reports_missing_crds_and_exits_non_zero(tmp_path: Path) -> None:
+    with ControlPlane() as bare:
+        done = subprocess.run(
+            [
+                CLI,
+                "doctor",
+                "--kubeconfig",
+                str(bare.kubeconfig),
+                "--namespace",
+                "default",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+        )
+    assert done.returncode == 1
+    checks = {c["name"]: c for c in json.loads(done.stdout)}
+    assert checks["SageMaker CRDs installed"]["result"] == doctor.FAIL
+    assert (
+        "sagemaker.services.k8s.aws is not served" in checks["SageMaker CRDs installed"]["detail"]
+    )

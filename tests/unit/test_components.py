@@ -1,0 +1,134 @@
+"""Generated component files: current, loadable by KFP 1.8, and usable from a compiled pipeline."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import kfp
+import pytest
+import yaml
+from helpers import CRD_SCHEMA, INPUTS, KIND, OUTPUTS, raw_inputs
+
+from ack_components import cli, codegen, interface, kinds, run, schema
+
+REPO = Path(__file__).resolve().parents[2]
+COMPONENT = REPO / "components" / "TrainingJob" / "component.yaml"
+SAMPLE = REPO / "samples" / "training_pipeline.py"
+
+# kfp 1.8 warns about its own deprecated internals (lib2to3, ContainerOp.image).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning", "ignore::PendingDeprecationWarning"
+)
+
+
+@pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
+def test_generated_files_are_current(kind: kinds.Kind) -> None:
+    problems = codegen.stale(codegen.generate(kind, schema.bundled(kind.name)))
+    assert problems == [], "stale generated files: run `ack-components codegen`\n" + "\n".join(
+        problems
+    )
+
+
+def test_component_loads_with_kfp_and_matches_the_interface() -> None:
+    assert kfp.__version__ == "1.8.22"
+    spec = kfp.components.load_component_from_file(str(COMPONENT)).component_spec
+    assert spec.name == KIND.component_name
+    assert [(i.name, i.type, i.default) for i in spec.inputs] == [
+        (i.name, i.type, None if i is interface.REGION else i.default) for i in INPUTS.values()
+    ]
+    assert [(o.name, o.type) for o in spec.outputs] == [
+        (o.name, o.type) for o in (*OUTPUTS.values(), interface.UI_METADATA)
+    ]
+    assert spec.implementation.container.command == ["ack-components", "run", KIND.name]
+
+
+def test_every_component_argument_is_a_cli_argument(tmp_path: Path) -> None:
+    """The args component.yaml passes, with KFP's values put in, parse as the run command's."""
+    document = yaml.safe_load(COMPONENT.read_text())
+    defaults = {i["name"]: i.get("default", "us-east-1") for i in document["inputs"]}
+    argv = [
+        arg
+        if isinstance(arg, str)
+        else defaults[arg["inputValue"]]
+        if "inputValue" in arg
+        else str(tmp_path / arg["outputPath"])
+        for arg in document["implementation"]["container"]["args"]
+    ]
+    parsed = cli._kind_arguments(KIND.name, argv, with_outputs=True)
+    assert cli._inputs(parsed) == defaults
+    assert getattr(parsed, "out:model_artifacts") == str(tmp_path / "model_artifacts")
+
+
+@pytest.fixture(scope="module")
+def workflow(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    spec = importlib.util.spec_from_file_location("training_pipeline", SAMPLE)
+    assert spec is not None and spec.loader is not None
+    sample = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sample)
+    target = tmp_path_factory.mktemp("compiled") / "training_pipeline.yaml"
+    kfp.compiler.Compiler().compile(sample.training_pipeline, str(target))
+    compiled: dict[str, Any] = yaml.safe_load(target.read_text())
+    return compiled
+
+
+def templates(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {template["name"]: template for template in workflow["spec"]["templates"]}
+
+
+def training_args(workflow: dict[str, Any]) -> list[str]:
+    args: list[str] = templates(workflow)["sagemaker-trainingjob"]["container"]["args"]
+    return args
+
+
+def test_sample_compiles_with_output_paths_and_run_id(workflow: dict[str, Any]) -> None:
+    args = training_args(workflow)
+    flags = dict(zip(args[::2], args[1::2], strict=True))
+    assert flags["--model_artifacts_output_path"] == "/tmp/outputs/model_artifacts/data"
+    assert flags["--mlpipeline_ui_metadata_output_path"].startswith("/tmp/outputs/")
+    assert flags["--run_id"] == "{{workflow.uid}}"
+    assert flags["--region"] == "{{inputs.parameters.region}}"
+    assert flags["--role_arn"] == "{{inputs.parameters.role_arn}}"
+    assert json.loads(flags["--hyper_parameters"]) == {"k": "10", "feature_dim": "784"}
+    parameters = json.loads(
+        workflow["metadata"]["annotations"]["pipelines.kubeflow.org/pipeline_spec"]
+    )
+    assert {p["name"] for p in parameters["inputs"]} == {"region", "role_arn", "bucket"}
+
+
+def test_sample_second_step_consumes_model_artifacts(workflow: dict[str, Any]) -> None:
+    dag = templates(workflow)["mnist-kmeans-training"]["dag"]["tasks"]
+    consumer = next(task for task in dag if task["name"] == "model-location")
+    assert consumer["dependencies"] == ["sagemaker-trainingjob"]
+    [argument] = consumer["arguments"]["parameters"]
+    assert argument["value"] == (
+        "{{tasks.sagemaker-trainingjob.outputs.parameters.sagemaker-trainingjob-model_artifacts}}"
+    )
+
+
+def test_sample_renders_a_valid_training_job(workflow: dict[str, Any]) -> None:
+    """Argo's substitutions made by hand: the step's arguments make a valid resource."""
+    values = {"region": "us-west-2", "role_arn": raw_inputs()["role_arn"], "bucket": "data"}
+    values["workflow.uid"] = "0b5c7e0a-7d3f-4f4e-9a51-8f0e3c2b1a00"
+    argv = [
+        re.sub(r"\{\{(?:inputs\.parameters\.)?([\w.]+)\}\}", lambda m: values[m[1]], arg)
+        for arg in training_args(workflow)
+    ]
+    raw = cli._inputs(cli._kind_arguments(KIND.name, argv, with_outputs=True))
+    resource = run.prepare(KIND, raw, "kubeflow").resource
+    spec = resource["spec"]
+    channel = spec["inputDataConfig"][0]
+    assert channel["channelName"] == "train"
+    assert (
+        channel["dataSource"]["s3DataSource"]["s3URI"]
+        == "s3://data/mnist_kmeans_example/train_data"
+    )
+    assert spec["outputDataConfig"] == {"s3OutputPath": "s3://data/mnist_kmeans_example/output"}
+    assert spec["resourceConfig"]["instanceType"] == "ml.m5.2xlarge"
+    assert spec["algorithmSpecification"]["trainingImage"].endswith("/kmeans:1")
+    assert resource["metadata"]["annotations"]["services.k8s.aws/region"] == "us-west-2"
+    assert resource["metadata"]["labels"]["ack-components/run-id"] == values["workflow.uid"]
+    schema.validate_spec(spec, CRD_SCHEMA)

@@ -1,0 +1,188 @@
+"""Input text → values, input and output names derived from the CRD schema."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from helpers import INPUTS, OUTPUTS
+
+from ack_components import interface
+from ack_components.interface import (
+    BOOL,
+    FLOAT,
+    INTEGER,
+    JSON_ARRAY,
+    JSON_OBJECT,
+    NOT_SET,
+    STRING,
+    InputError,
+)
+
+JO, JA = JSON_OBJECT, JSON_ARRAY
+
+
+def parse(type_: str, text: str) -> Any:
+    return interface.parse(interface.Input("my_input", type_, ""), text)
+
+
+@pytest.mark.parametrize(
+    ("type_", "text", "expected"),
+    [
+        (JO, '{"k": "10", "n": {"a": [1, true, null]}}', {"k": "10", "n": {"a": [1, True, None]}}),
+        (JO, "k: '10'\nn:\n  a: [1, true, null]\n", {"k": "10", "n": {"a": [1, True, None]}}),
+        (JA, '[{"channelName": "train"}, 2]', [{"channelName": "train"}, 2]),
+        (JA, "- channelName: train\n- 2\n", [{"channelName": "train"}, 2]),
+        (BOOL, "true", True),
+        (BOOL, "True", True),
+        (BOOL, "false", False),
+        (BOOL, "False", False),
+        (INTEGER, "42", 42),
+        (FLOAT, "0.5", 0.5),
+        (STRING, "ml.m5.2xlarge", "ml.m5.2xlarge"),
+        (STRING, "{{ not a template }}", "{{ not a template }}"),
+        # A JSON-quoted string, as our outputs are written, is decoded.
+        (STRING, '"s3://bucket/model.tar.gz"', "s3://bucket/model.tar.gz"),
+        (STRING, json.dumps("naïve \U0001f600"), "naïve \U0001f600"),
+        # Starts with a quote but is not a JSON string: taken as it is.
+        (STRING, '"half-quoted', '"half-quoted'),
+    ],
+)
+def test_parse_accepts(type_: str, text: str, expected: Any) -> None:
+    assert parse(type_, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("type_", "text"),
+    [
+        (JO, ""),
+        (JO, "{}"),
+        (JO, "  \n"),
+        (JA, ""),
+        (JA, "[]"),
+        (STRING, ""),
+        (STRING, '""'),
+        (BOOL, ""),
+        (INTEGER, ""),
+        (FLOAT, " "),
+    ],
+)
+def test_empty_means_not_set(type_: str, text: str) -> None:
+    assert parse(type_, text) is NOT_SET
+
+
+@pytest.mark.parametrize(
+    ("type_", "text", "message"),
+    [
+        (JO, "[1, 2]", "expected a JSON object, got list"),
+        (JO, '"text"', "expected a JSON object, got str"),
+        (JO, "5", "expected a JSON object, got int"),
+        (JA, '{"a": 1}', "expected a JSON array, got dict"),
+        (JA, "text", "expected a JSON array, got str"),
+        (BOOL, "yes", "expected true or false"),
+        (BOOL, "1", "expected true or false"),
+        (INTEGER, "1.5", "expected int"),
+        (FLOAT, "fast", "expected float"),
+    ],
+)
+def test_wrong_type_names_the_input(type_: str, text: str, message: str) -> None:
+    with pytest.raises(InputError, match=f"^input my_input: {message}"):
+        parse(type_, text)
+
+
+@pytest.mark.parametrize(
+    ("type_", "text", "where"),
+    [
+        (JO, '{\n  "k": "10",,\n}', "line 2, column 13"),
+        (JO, '{"k": "10"', "line 1, column 11"),
+        (JA, "[1, 2", "line 1, column 6"),
+        (JO, "a: b: c", "line 1, column 5"),
+    ],
+)
+def test_malformed_json_or_yaml_says_where(type_: str, text: str, where: str) -> None:
+    with pytest.raises(InputError, match=f"^input my_input: not valid JSON or YAML at {where}: "):
+        parse(type_, text)
+
+
+@pytest.mark.parametrize("text", ["{{ x }}", '{"k": {{ x }}}', "k: {{ workflow.uid }}"])
+def test_jinja_looking_object_is_rejected(text: str) -> None:
+    with pytest.raises(InputError, match=r"^input my_input: not valid JSON or YAML"):
+        parse(JO, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a\nb",
+        "a\r\nb",
+        "tab\there",
+        "nul\x00",
+        "del\x7f",
+        "nel\x85",
+        "ls\u2028",
+        json.dumps("a\nb"),
+    ],
+)
+def test_string_is_single_line_text(text: str) -> None:
+    with pytest.raises(InputError, match=r"^input my_input: contains a control character"):
+        parse(STRING, text)
+
+
+@pytest.mark.parametrize(
+    ("field", "name"),
+    [
+        ("roleARN", "role_arn"),
+        ("enableInterContainerTrafficEncryption", "enable_inter_container_traffic_encryption"),
+        ("tensorBoardOutputConfig", "tensor_board_output_config"),
+        ("hyperParameters", "hyper_parameters"),
+        ("ackResourceMetadata", "ack_resource_metadata"),
+        ("trainingJobName", "training_job_name"),
+        ("vpcConfig", "vpc_config"),
+    ],
+)
+def test_snake_case(field: str, name: str) -> None:
+    assert interface.snake_case(field) == name
+
+
+#: The upstream TrainingJob component's inputs and outputs with their types.
+UPSTREAM_INPUTS = {
+    "algorithm_specification": JO, "checkpoint_config": JO, "debug_hook_config": JO,
+    "debug_rule_configurations": JA, "enable_inter_container_traffic_encryption": BOOL,
+    "enable_managed_spot_training": BOOL, "enable_network_isolation": BOOL, "environment": JO,
+    "experiment_config": JO, "hyper_parameters": JO, "input_data_config": JA,
+    "output_data_config": JO, "profiler_config": JO, "profiler_rule_configurations": JA,
+    "resource_config": JO, "retry_strategy": JO, "role_arn": STRING, "stopping_condition": JO,
+    "tags": JA, "tensor_board_output_config": JO, "training_job_name": STRING, "vpc_config": JO,
+    "region": STRING,
+}  # fmt: skip
+UPSTREAM_OUTPUTS = {
+    "ack_resource_metadata": JO, "conditions": JA, "creation_time": STRING,
+    "debug_rule_evaluation_statuses": JA, "failure_reason": STRING,
+    "last_modified_time": STRING, "model_artifacts": JO, "profiler_rule_evaluation_statuses": JA,
+    "profiling_status": STRING, "secondary_status": STRING, "training_job_status": STRING,
+    "warm_pool_status": JO, "sagemaker_resource_name": STRING,
+}  # fmt: skip
+
+
+def test_training_job_keeps_every_upstream_input_and_output() -> None:
+    assert {n: INPUTS[n].type for n in UPSTREAM_INPUTS if n in INPUTS} == UPSTREAM_INPUTS
+    assert {n: OUTPUTS[n].type for n in UPSTREAM_OUTPUTS if n in OUTPUTS} == UPSTREAM_OUTPUTS
+
+
+def test_training_job_input_details() -> None:
+    assert INPUTS["role_arn"].field == "roleARN"
+    assert INPUTS["hyper_parameters"].default == "{}"
+    assert INPUTS["tags"].default == "[]"
+    assert INPUTS["enable_network_isolation"].default == "False"
+    required = {name for name, spec in INPUTS.items() if spec.required}
+    assert {"region", "role_arn", "resource_config", "training_job_name"} <= required
+    assert not {"hyper_parameters", "run_id", "namespace", "timeout_seconds"} & required
+    assert INPUTS["run_id"].default == "{{workflow.uid}}"
+    assert OUTPUTS["model_artifacts"].field == "modelArtifacts"
+    assert OUTPUTS["sagemaker_resource_name"].field is None
+
+
+def test_output_flag() -> None:
+    assert interface.output_flag(OUTPUTS["model_artifacts"]) == "--model_artifacts_output_path"
+    assert interface.output_flag(interface.UI_METADATA) == "--mlpipeline_ui_metadata_output_path"
