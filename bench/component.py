@@ -29,18 +29,11 @@ from kubernetes import client, config
 from ack_components import kinds, rbac
 from ack_components.sandbox import crds
 from ack_components.sandbox.controlplane import ControlPlane
-from ack_components.testing import status_writer
+from ack_components.testing import samples, status_writer
 
 CLI = str(Path(sys.executable).parent / "ack-components")
 PLURAL = kinds.TRAINING_JOB.plural
-INPUTS = {
-    "region": "us-east-1",
-    "role_arn": "arn:aws:iam::123456789012:role/bench",
-    "algorithm_specification": '{"trainingImage": "kmeans:1", "trainingInputMode": "File"}',
-    "output_data_config": '{"s3OutputPath": "s3://bench/out"}',
-    "resource_config": '{"instanceCount": 1, "instanceType": "ml.m5.large", "volumeSizeInGB": 5}',
-    "stopping_condition": '{"maxRuntimeInSeconds": 86400}',
-}
+INPUTS = samples.as_inputs(samples.kmeans_mnist_spec())
 
 
 def component_user(api: Any, plane: ControlPlane, namespace: str, workdir: Path) -> Path:

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SANDBOX = ROOT / ".sandbox"
-INPUTS = json.loads((ROOT / "samples" / "kmeans_mnist_inputs.json").read_text())
+JOB_NAME, REGION = "kmeans-mnist-demo", "us-east-1"
 
 
 def step(title: str) -> None:
@@ -35,7 +34,11 @@ def cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
 
 
 def input_args() -> list[str]:
-    return [part for key, value in INPUTS.items() for part in (f"--{key}", value)]
+    from ack_components.testing import samples
+
+    spec = samples.kmeans_mnist_spec(bucket="sandbox-bucket")
+    inputs = samples.as_inputs(spec, region=REGION, training_job_name=JOB_NAME)
+    return [part for key, value in inputs.items() for part in (f"--{key}", value)]
 
 
 def main() -> int:
@@ -69,10 +72,8 @@ def main() -> int:
             env=env,
             text=True,
         )
-        name = status_writer.wait_for(api, "default", "trainingjobs", INPUTS["training_job_name"])[
-            "metadata"
-        ]["name"]
-        steps = status_writer.training_lifecycle(INPUTS["training_job_name"], INPUTS["region"])
+        name = status_writer.wait_for(api, "default", "trainingjobs", JOB_NAME)["metadata"]["name"]
+        steps = status_writer.training_lifecycle(JOB_NAME, REGION)
         for number, status in enumerate(steps):
             print(
                 f"  [stand-in for the ACK controller] status -> {status['trainingJobStatus']}"

@@ -21,41 +21,12 @@ from kubernetes import client
 from ack_components import rbac
 from ack_components.kinds import GROUP, VERSION
 from ack_components.sandbox.controlplane import ControlPlane
-from ack_components.testing import status_writer
+from ack_components.testing import samples, status_writer
 
 CLI = str(Path(sys.executable).parent / "ack-components")
 PLURAL = "trainingjobs"
 
-KMEANS_INPUTS = {
-    "region": "us-east-1",
-    "role_arn": "arn:aws:iam::123456789012:role/sagemaker-execution",
-    "algorithm_specification": json.dumps(
-        {
-            "trainingImage": "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1",
-            "trainingInputMode": "File",
-        }
-    ),
-    "hyper_parameters": "k: '10'\nfeature_dim: '784'\n",
-    "input_data_config": json.dumps(
-        [
-            {
-                "channelName": "train",
-                "dataSource": {
-                    "s3DataSource": {
-                        "s3URI": "s3://bucket/mnist_kmeans_example/train_data",
-                        "s3DataType": "S3Prefix",
-                        "s3DataDistributionType": "FullyReplicated",
-                    }
-                },
-            }
-        ]
-    ),
-    "output_data_config": json.dumps({"s3OutputPath": "s3://bucket/mnist_kmeans_example/output"}),
-    "resource_config": json.dumps(
-        {"instanceCount": 1, "instanceType": "ml.m5.2xlarge", "volumeSizeInGB": 50}
-    ),
-    "stopping_condition": json.dumps({"maxRuntimeInSeconds": 3600}),
-}
+KMEANS_INPUTS = samples.as_inputs(samples.kmeans_mnist_spec())
 
 
 def synced(status: str = "True") -> dict[str, Any]:

@@ -26,5 +26,7 @@ def test_no_go_is_one_clear_message(tmp_path: Path) -> None:
 def test_no_module_access_is_one_clear_message(tmp_path: Path) -> None:
     done = build(tmp_path, GOPROXY="off", GOMODCACHE=str(tmp_path / "empty-modcache"))
     assert done.returncode == 4
-    assert "error: could not fetch Go modules for k8s.io/kubernetes/cmd/kube-apiserver" in done.stderr
+    assert (
+        "error: could not fetch Go modules for k8s.io/kubernetes/cmd/kube-apiserver" in done.stderr
+    )
     assert not any((tmp_path / "cache").rglob("kube-apiserver"))

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from helpers import IMAGE, KIND, SPEC, raw_inputs
+from helpers import KIND, SPEC, raw_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +14,7 @@ from ack_components import naming, render, run, status
 from ack_components.interface import InputError
 from ack_components.naming import InvalidName
 from ack_components.schema import SpecInvalid
+from ack_components.testing.samples import IMAGE
 
 UNSET_BOOLS = {
     "enable_inter_container_traffic_encryption": "",
