@@ -11,6 +11,7 @@ or a conflict with an existing resource.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import time
@@ -51,8 +52,12 @@ class Interrupted(Exception):
         self.signum = signum
 
 
-def prepare(kind: Kind, raw: dict[str, str], namespace: str) -> Prepared:
-    """Input text → the custom resource; raises InputError or SpecInvalid listing every problem."""
+def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> Prepared:
+    """Input text → the custom resource; raises InputError or SpecInvalid listing every problem.
+
+    ``step`` names the pipeline step's pod (empty outside a cluster); with the run id it
+    labels the resource, so `kubectl get -l` finds what a run or a step created.
+    """
     crd_schema = schema.bundled(kind.name)
     specs = {spec.name: spec for spec in interface.inputs(kind, crd_schema)}
     unknown = sorted(set(raw) - set(specs))
@@ -94,8 +99,13 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str) -> Prepared:
         labels={
             "app.kubernetes.io/managed-by": MANAGED_BY,
             "ack-components/run-id": naming.label_value(run_id),
+            **({"ack-components/step": naming.label_value(step)} if step else {}),
         },
-        annotations={"services.k8s.aws/region": region, "ack-components/run-id": run_id},
+        annotations={
+            "services.k8s.aws/region": region,
+            "ack-components/run-id": run_id,
+            **({"ack-components/step": step} if step else {}),
+        },
     )
     schema.validate_spec(resource["spec"], crd_schema)
 
@@ -131,7 +141,9 @@ def run(
     kind = kinds.get(kind_name)
     try:
         namespace = kube.current_namespace(raw.get("namespace", ""), kubeconfig)
-        prepared = prepare(kind, raw, namespace)
+        in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
+        step = os.environ.get("HOSTNAME", "") if in_cluster else ""  # the step's pod name
+        prepared = prepare(kind, raw, namespace, step)
     except (InputError, InvalidName, schema.SpecInvalid) as error:
         say(f"error: {error}")
         return EXIT_BAD_INPUT

@@ -87,6 +87,14 @@ def test_prepare_options() -> None:
     assert prepared.leave_running is True
 
 
+def test_the_step_pod_labels_the_resource() -> None:
+    resource = run.prepare(
+        KIND, raw_inputs(run_id="run-1"), "ns", step="pipeline-x-123456"
+    ).resource
+    assert resource["metadata"]["labels"]["ack-components/step"] == "pipeline-x-123456"
+    assert resource["metadata"]["annotations"]["ack-components/step"] == "pipeline-x-123456"
+
+
 def test_derived_name_survives_a_retry_of_the_same_step() -> None:
     first, retry = prepare(run_id="run-1"), prepare(run_id="run-1")
     assert first.name == retry.name
