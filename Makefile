@@ -4,14 +4,25 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The SageMaker emulator runs from its own venv: moto[server] needs pydantic 2, kfp 1.8 needs <2.
+EMULATOR_VENV := .venv-emulator
+EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
 
-.PHONY: demo test unit integration lint typecheck controlplane bench sandbox-up sandbox-down clean
+.PHONY: demo test unit integration lint typecheck controlplane emulator bench sandbox-up sandbox-down clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+$(EMULATOR_STAMP): pyproject.toml
+	test -x $(EMULATOR_VENV)/bin/python || $(PYTHON) -m venv $(EMULATOR_VENV)
+	$(EMULATOR_VENV)/bin/pip install -q --upgrade pip
+	$(EMULATOR_VENV)/bin/pip install -q -e . 'moto[server]==5.2.5'
+	touch $(EMULATOR_STAMP)
+
+emulator: $(EMULATOR_STAMP)
 
 controlplane:
 	bash tools/build.sh controlplane
@@ -26,10 +37,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-integration: $(STAMP) controlplane
+integration: $(STAMP) controlplane emulator
 	$(BIN)/pytest -q tests/integration
 
-test: $(STAMP) controlplane lint typecheck
+test: $(STAMP) controlplane emulator lint typecheck
 	$(BIN)/pytest -q tests
 
 bench: $(STAMP) controlplane
@@ -46,4 +57,4 @@ sandbox-down: $(STAMP)
 	$(BIN)/ack-components sandbox down
 
 clean:
-	rm -rf $(VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(EMULATOR_VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache

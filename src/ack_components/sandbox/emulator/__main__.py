@@ -1,0 +1,59 @@
+"""Command line: ``python -m ack_components.sandbox.emulator [--port 0] [--training-seconds 6]``.
+
+Why a CLI of its own: tests and users start the emulator as a separate process (it runs from
+a virtualenv that has moto), learn its port from the single line it prints to stdout and stop
+it with SIGTERM. It binds 127.0.0.1 only; there is no option to bind anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ack_components.sandbox.emulator")
+    parser.add_argument(
+        "--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free one)"
+    )
+    parser.add_argument(
+        "--training-seconds",
+        type=float,
+        default=6.0,
+        help="how long a TrainingJob runs from Create to Completed/Failed",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
+
+    from ack_components.sandbox.emulator.server import HOST, make_server  # imports moto: slow
+
+    server = make_server(args.port, args.training_seconds)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="emulator", daemon=True
+    )
+    thread.start()
+    print(f"listening on http://{HOST}:{server.server_port}", flush=True)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything else printed goes to stderr
+    stop.wait()
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""The emulator's HTTP front: a WSGI layer in front of moto's own server application.
+
+Why a layer rather than patches inside moto: moto routes a request by its SigV4 credential
+scope (service, region) and ``X-Amz-Target``; reading the same two things here lets this
+module answer the TrainingJob operations from ``training.Store``, record every SageMaker/STS
+call for tests, answer ``/_emulator/*`` control requests and turn moto's HTML 500 for
+unimplemented operations into JSON errors, while STS and every other SageMaker operation stay
+moto's, unmodified. Only this module imports moto (and werkzeug, which moto brings).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+from wsgiref.types import StartResponse, WSGIEnvironment
+
+import botocore.session
+from moto.core.utils import camelcase_to_underscores, method_names_from_class
+from moto.moto_api._internal import moto_api_backend
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.sagemaker.responses import SageMakerResponse
+
+from ack_components.sandbox.emulator.training import ApiError, JsonDict, Store
+
+HOST = "127.0.0.1"
+JSON_11 = "application/x-amz-json-1.1"
+_SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_STATUS_TEXT = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+}
+
+Handler = Callable[[str, JsonDict], JsonDict]
+Reply = tuple[int, list[tuple[str, str]], bytes]
+
+
+def _sagemaker_model() -> Any:
+    return botocore.session.get_session().get_service_model("sagemaker")
+
+
+class EmulatorApp:
+    """WSGI application: TrainingJob and control requests here, the rest to moto."""
+
+    def __init__(self, store: Store, moto_app: Callable[..., Iterable[bytes]]) -> None:
+        self.store = store
+        self.moto_app = moto_app
+        self.calls: list[JsonDict] = []
+        self._lock = threading.Lock()
+        self.handlers: dict[str, Handler] = {
+            "CreateTrainingJob": store.create,
+            "DescribeTrainingJob": store.describe,
+            "StopTrainingJob": store.stop,
+            "UpdateTrainingJob": store.update,
+            "ListTrainingJobs": store.list,
+        }
+        model = _sagemaker_model()
+        self._required = {
+            op: list(model.operation_model(op).input_shape.required_members) for op in self.handlers
+        }
+        self._moto_ops = set(method_names_from_class(SageMakerResponse))
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        if path.startswith("/_emulator/"):
+            return _send(start_response, self._control(str(environ.get("REQUEST_METHOD")), path))
+        length = environ.get("CONTENT_LENGTH")
+        if length or not environ.get("wsgi.input_terminated"):
+            body = environ["wsgi.input"].read(int(length or 0))
+        else:  # chunked: werkzeug has already bounded the stream
+            body = environ["wsgi.input"].read()
+        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
+        service, region = _scope(environ)
+        if service == "sagemaker":
+            operation = str(environ.get("HTTP_X_AMZ_TARGET", "")).rpartition(".")[2]
+            return _send(start_response, self._sagemaker(environ, operation, region, body))
+        if service == "sts":
+            form = parse_qs(body.decode("utf-8", "replace")) | parse_qs(
+                str(environ.get("QUERY_STRING", ""))
+            )
+            self._record(form.get("Action", [""])[0], None)
+        return self.moto_app(environ, start_response)
+
+    def _record(self, operation: str, name: Any) -> None:
+        with self._lock:
+            self.calls.append({"operation": operation, "name": name, "time": time.time()})
+
+    def _sagemaker(
+        self, environ: WSGIEnvironment, operation: str, region: str, body: bytes
+    ) -> Reply:
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            self._record(operation, None)
+            return _error(ApiError("SerializationException", "The request body is not valid JSON."))
+        if not isinstance(params, dict):
+            self._record(operation, None)
+            return _error(
+                ApiError("SerializationException", "The request body is not a JSON object.")
+            )
+        self._record(operation, params.get("TrainingJobName"))
+        handler = self.handlers.get(operation)
+        if handler is not None:
+            missing = [m for m in self._required[operation] if m not in params]
+            if missing:
+                return _error(
+                    ApiError(
+                        "ValidationException",
+                        f"1 validation error detected: Value null at '{missing[0]}' failed to satisfy constraint: Member must not be null",
+                    )
+                )
+            try:
+                return 200, _headers(), json.dumps(handler(region, params)).encode()
+            except ApiError as error:
+                return _error(error)
+            except Exception as error:  # a malformed request or an emulator bug: still JSON
+                return _error(ApiError("InternalFailure", f"{type(error).__name__}: {error}", 500))
+        if camelcase_to_underscores(operation) not in self._moto_ops:
+            return _error(
+                ApiError(
+                    "UnsupportedOperation",
+                    f"The SageMaker emulator does not implement {operation or 'this operation'}.",
+                    501,
+                )
+            )
+        return self._moto_json(environ)
+
+    def _moto_json(self, environ: WSGIEnvironment) -> Reply:
+        """Call moto and keep its answer unless it is a non-JSON server error."""
+        started: list[Any] = []
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            started[:] = [status, headers]
+            return chunks.append
+
+        chunks: list[bytes] = []
+        result = self.moto_app(environ, capture)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        status = int(str(started[0]).split()[0])
+        headers = [
+            (k, v)
+            for k, v in started[1]
+            if k.lower() not in ("content-length", "transfer-encoding")
+        ]
+        body = b"".join(chunks)
+        if status >= 500 and not body.lstrip().startswith(b"{"):
+            text = body.decode("utf-8", "replace")
+            code = (
+                "UnsupportedOperation" if "has not been implemented" in text else "InternalFailure"
+            )
+            return _error(
+                ApiError(
+                    code,
+                    f"moto failed: {_first_line(text)}",
+                    501 if code == "UnsupportedOperation" else 500,
+                )
+            )
+        return status, headers, body
+
+    def _control(self, method: str, path: str) -> Reply:
+        route = path.rstrip("/")
+        if method == "GET" and route == "/_emulator/health":
+            return _json_reply({"ok": True})
+        if method == "GET" and route == "/_emulator/calls":
+            with self._lock:
+                return _json_reply(list(self.calls))
+        if method == "POST" and route == "/_emulator/reset":
+            self.store.reset()
+            moto_api_backend.reset()
+            with self._lock:
+                self.calls.clear()
+            return _json_reply({"ok": True})
+        return _json_reply({"message": f"no control endpoint {method} {path}"}, 404)
+
+
+def _scope(environ: WSGIEnvironment) -> tuple[str | None, str]:
+    """(signing service, region) from the SigV4 Authorization header, as moto routes."""
+    match = _SCOPE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+    if match:
+        return match.group(2).lower(), match.group(1)
+    if str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("SageMaker."):
+        return "sagemaker", "us-east-1"
+    return None, "us-east-1"
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in re.sub(r"<[^>]+>", "\n", text).splitlines() if line.strip()]
+    return lines[-1] if lines else "empty response"
+
+
+def _headers(extra: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    return [("Content-Type", JSON_11), ("x-amzn-RequestId", str(uuid.uuid4())), *extra]
+
+
+def _error(error: ApiError) -> Reply:
+    body = json.dumps({"__type": error.code, "message": error.message}).encode()
+    return error.status, _headers([("X-Amzn-Errortype", error.code)]), body
+
+
+def _json_reply(value: Any, status: int = 200) -> Reply:
+    return status, [("Content-Type", "application/json")], json.dumps(value).encode()
+
+
+def _send(start_response: StartResponse, reply: Reply) -> list[bytes]:
+    status, headers, body = reply
+    start_response(
+        f"{status} {_STATUS_TEXT.get(status, 'Error')}",
+        [*headers, ("Content-Length", str(len(body)))],
+    )
+    return [body]
+
+
+def make_app(training_seconds: float) -> EmulatorApp:
+    members = frozenset(
+        _sagemaker_model().operation_model("DescribeTrainingJob").output_shape.members
+    )
+    return EmulatorApp(
+        Store(training_seconds, members), DomainDispatcherApplication(create_backend_app)
+    )
+
+
+def make_server(port: int, training_seconds: float) -> Any:
+    """A threaded werkzeug server on 127.0.0.1:``port`` (0 = any free port), not yet serving."""
+    serving = importlib.import_module("werkzeug.serving")  # moto's dependency
+    return serving.make_server(
+        HOST, port, make_app(training_seconds), threaded=True, request_handler=MotoRequestHandler
+    )
