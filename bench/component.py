@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -61,10 +60,22 @@ def start(kubeconfig: Path, namespace: str, name: str) -> subprocess.Popen[bytes
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def wait_rusage(process: subprocess.Popen[bytes]) -> tuple[int, Any]:
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage
+def wait_with_peak_memory(process: subprocess.Popen[bytes]) -> tuple[int, float]:
+    """Exit code and the process's own peak RSS in MB (VmHWM, read until it exits).
+
+    Not ``wait4``'s ru_maxrss: Linux carries the parent's high-water mark into a child
+    started by (v)fork + exec, so it would report this benchmark's own memory.
+    """
+    peak_kb = 0
+    while process.poll() is None:
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+        except OSError:
+            break
+        line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "")
+        peak_kb = max(peak_kb, int(line.split()[1]) if line else 0)
+        time.sleep(0.01)
+    return process.wait(), peak_kb / 1024
 
 
 def audit_time(event: dict[str, Any]) -> float:
@@ -107,9 +118,9 @@ def main() -> None:
             time.sleep(0.3)
             changed = time.monotonic()
             status_writer.write(api, namespace, PLURAL, name, steps[-1])
-            code, usage = wait_rusage(process)
+            code, peak_mb = wait_with_peak_memory(process)
             latencies.append((time.monotonic() - changed) * 1000)
-            rss_mb.append(usage.ru_maxrss / 1024)
+            rss_mb.append(peak_mb)
             created = [  # create requests carry no name at this stage: runs go one by one
                 e
                 for e in plane.audit_events()
@@ -129,7 +140,7 @@ def main() -> None:
         status_writer.write(api, namespace, PLURAL, name, steps[0])
         time.sleep(args.job_minutes * 60)
         status_writer.write(api, namespace, PLURAL, name, steps[-1])
-        wait_rusage(process)
+        process.wait()
         requests = [
             f"{e['verb']} {e['requestURI'].split('?')[0]}"
             for e in plane.audit_events()[before:]
