@@ -47,10 +47,10 @@ bench: $(STAMP) controlplane
 	$(BIN)/python bench/controlplane_start.py
 	$(BIN)/python bench/component.py
 
-demo: $(STAMP) controlplane
+demo: $(STAMP) controlplane emulator
 	$(BIN)/python samples/demo.py
 
-sandbox-up: $(STAMP) controlplane
+sandbox-up: $(STAMP) controlplane emulator
 	$(BIN)/ack-components sandbox up
 
 sandbox-down: $(STAMP)

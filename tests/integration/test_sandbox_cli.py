@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import botocore.session
+
 from ack_components.sandbox import binaries
 
 CLI = str(Path(sys.executable).parent / "ack-components")
@@ -43,7 +45,15 @@ def test_up_status_kubectl_down(tmp_path: Path) -> None:
         status = sandbox(root, "status")
         report = json.loads(status.stdout)
         assert status.returncode == 0
-        assert report["parts"] == {"etcd": True, "kube-apiserver": True}
+        assert report["parts"] == {"etcd": True, "kube-apiserver": True, "sagemaker-emulator": True}
+        sts = botocore.session.get_session().create_client(
+            "sts",
+            endpoint_url=report["sagemaker_endpoint_url"],
+            region_name="us-east-1",
+            aws_access_key_id="sandbox",
+            aws_secret_access_key="sandbox",
+        )
+        assert sts.get_caller_identity()["Account"] == "123456789012"
         state = json.loads((root / "state.json").read_text())
         assert len(state["crds"]) == 29
         got = subprocess.run(
@@ -58,8 +68,10 @@ def test_up_status_kubectl_down(tmp_path: Path) -> None:
         down = sandbox(root, "down")
     assert down.returncode == 0
     assert "controlplane" in down.stdout
+    assert "sagemaker-emulator" in down.stdout
     for part in ("etcd", "apiserver"):
         assert gone(state["controlplane"][part]["pid"])
+    assert gone(state["emulator"]["process"]["pid"])
     after = sandbox(root, "status")
     assert after.returncode == 1
     assert json.loads(after.stdout)["running"] is False
@@ -75,6 +87,16 @@ def test_a_taken_port_is_named_and_nothing_is_left_running(tmp_path: Path) -> No
     assert up.returncode == 1
     assert f"error: sandbox control plane: port {port} on 127.0.0.1 is in use" in up.stderr
     assert not (root / "state.json").exists()
+
+
+def test_a_missing_emulator_is_named_and_down_cleans_up(tmp_path: Path) -> None:
+    root = tmp_path / "sandbox"
+    env = {**os.environ, "ACK_COMPONENTS_EMULATOR_PYTHON": str(tmp_path / "no-python")}
+    up = sandbox(root, "up", env=env)
+    assert up.returncode == 1
+    assert "error: sandbox SageMaker emulator: the SageMaker emulator's Python" in up.stderr
+    assert "make emulator" in up.stderr
+    assert not (root / "state.json").exists()  # the control plane it had started is stopped
 
 
 def test_a_missing_binary_is_named(tmp_path: Path) -> None:

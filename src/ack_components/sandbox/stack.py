@@ -1,10 +1,11 @@
 """`ack-components sandbox up | down | status`: the local stack for users, across commands.
 
-``up`` starts the parts in order and writes what it started to
+Parts: the control plane (etcd + kube-apiserver) with the CRDs, and the SageMaker
+emulator. ``up`` starts the parts in order and writes what it started to
 ``.sandbox/state.json``; ``down`` stops whatever that file names, even after a
 partial start; ``status`` reports each part's health. The state is a mapping of
-part name → that part's own JSON, so later parts (the SageMaker emulator, the
-ACK controller) join as new entries without changing the ones here.
+part name → that part's own JSON, so a later part (the ACK controller) joins as
+a new entry without changing the ones here.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ack_components.sandbox import crds
+from ack_components.sandbox import crds, emulator_process
 from ack_components.sandbox.binaries import MissingPrerequisite
 from ack_components.sandbox.controlplane import ControlPlane, ControlPlaneError, ControlPlaneState
+from ack_components.sandbox.emulator_process import EmulatorState
 
 DEFAULT_DIR = Path(".sandbox")
 
@@ -68,6 +70,12 @@ def up(root: Path = DEFAULT_DIR, api_port: int | None = None) -> dict[str, Any]:
         down(root)
         raise SandboxError(f"CRDs: {error}") from error
     state["crds"] = installed
+    try:
+        emulator = emulator_process.start(root.resolve() / "logs" / "sagemaker-emulator.log")
+    except (emulator_process.EmulatorError, MissingPrerequisite) as error:
+        down(root)
+        raise SandboxError(f"SageMaker emulator: {error}") from error
+    state["emulator"] = emulator.to_json()
     state["ready_seconds"] = round(time.monotonic() - started, 2)
     write_state(root, state)
     return state
@@ -77,6 +85,9 @@ def down(root: Path = DEFAULT_DIR) -> list[str]:
     """Stop every part the state file names; returns their names. Safe to call twice."""
     state = read_state(root)
     stopped = []
+    if "emulator" in state:
+        EmulatorState.from_json(state["emulator"]).process.stop()
+        stopped.append("sagemaker-emulator")
     if "controlplane" in state:
         ControlPlane.attach(ControlPlaneState.from_json(state["controlplane"])).stop()
         stopped.append("controlplane")
@@ -91,12 +102,13 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
         parts.update(
             ControlPlane.attach(ControlPlaneState.from_json(state["controlplane"])).health()
         )
-    kubeconfig = root / "kubeconfig"
-    return {
-        "running": bool(parts) and all(parts.values()),
-        "parts": parts,
-        "kubeconfig": str(kubeconfig),
-    }
+    report: dict[str, Any] = {"kubeconfig": str(root / "kubeconfig")}
+    if "emulator" in state:
+        emulator = EmulatorState.from_json(state["emulator"])
+        healthy = emulator.process.is_running() and emulator_process.healthy(emulator)
+        parts["sagemaker-emulator"] = healthy
+        report["sagemaker_endpoint_url"] = emulator.url
+    return {"running": bool(parts) and all(parts.values()), "parts": parts, **report}
 
 
 def main(action: str, root: Path, api_port: int | None) -> int:
@@ -109,6 +121,7 @@ def main(action: str, root: Path, api_port: int | None) -> int:
             )
             print(f"  export KUBECONFIG={kubeconfig}")
             print("  kubectl get trainingjobs")
+            print(f"  SageMaker emulator: {state['emulator']['url']} (any access key)")
             return 0
         if action == "down":
             stopped = down(root)

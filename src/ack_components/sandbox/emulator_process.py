@@ -1,0 +1,80 @@
+"""Start and stop the SageMaker emulator as a sandbox part, from its own virtualenv.
+
+The emulator needs moto, whose server extra needs pydantic 2, while kfp 1.8 (in
+the main environment) needs pydantic 1; so it runs as a separate process from
+``.venv-emulator`` (``make emulator``) or from the interpreter named by
+``ACK_COMPONENTS_EMULATOR_PYTHON``. This module only imports the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ack_components.sandbox.binaries import MissingPrerequisite
+from ack_components.sandbox.processes import ProcessRef, spawn
+
+PYTHON_ENV = "ACK_COMPONENTS_EMULATOR_PYTHON"
+_REPO_VENV = Path(__file__).resolve().parents[3] / ".venv-emulator" / "bin" / "python"
+_LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+
+
+class EmulatorError(RuntimeError):
+    """The emulator did not start; the message says why."""
+
+
+@dataclass(frozen=True)
+class EmulatorState:
+    process: ProcessRef
+    url: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EmulatorState:
+        process = ProcessRef(**{**data["process"], "argv": tuple(data["process"]["argv"])})
+        return cls(process, data["url"])
+
+
+def python() -> Path:
+    configured = os.environ.get(PYTHON_ENV)
+    candidate = Path(configured) if configured else _REPO_VENV
+    if not candidate.exists():
+        raise MissingPrerequisite(
+            f"the SageMaker emulator's Python ({candidate}) is missing: run `make emulator`, "
+            f"or set {PYTHON_ENV} to a Python that has ack-components and moto[server] installed"
+        )
+    return candidate
+
+
+def start(log: Path, training_seconds: float = 6.0, timeout: float = 60.0) -> EmulatorState:
+    argv = [str(python()), "-m", "ack_components.sandbox.emulator", "--port", "0"]
+    argv += ["--training-seconds", str(training_seconds)]
+    log.unlink(missing_ok=True)  # the port is read from this log: no line from an earlier run
+    process = spawn("sagemaker-emulator", argv, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = _LISTENING.search(Path(process.log).read_text(errors="replace"))
+        if found:
+            return EmulatorState(process, found.group(1))
+        if not process.is_running():
+            raise EmulatorError(
+                f"it exited before listening; last lines of {log}:\n{process.log_tail()}"
+            )
+        time.sleep(0.05)
+    process.stop()
+    raise EmulatorError(f"it was not listening within {timeout:.0f} s; see {log}")
+
+
+def healthy(state: EmulatorState) -> bool:
+    try:
+        with urllib.request.urlopen(f"{state.url}/_emulator/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
