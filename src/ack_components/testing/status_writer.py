@@ -9,7 +9,6 @@ that a stand-in wrote the status.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from kubernetes import client
@@ -79,10 +78,3 @@ def write(api: Any, namespace: str, plural: str, name: str, status: dict[str, An
         GROUP, VERSION, namespace, plural, name, {"status": status}
     )
 
-
-def play(
-    api: Any, namespace: str, plural: str, name: str, steps: list[dict[str, Any]], pause: float
-) -> None:
-    for status in steps:
-        write(api, namespace, plural, name, status)
-        time.sleep(pause)
