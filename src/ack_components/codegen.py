@@ -109,7 +109,7 @@ def readme(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> str:
 
     input_rows = "\n".join(
         f"| `{s.name}` | {s.type} | {'yes' if s.required else 'no'} | "
-        f"`{s.default}` | {cell(s.description)} |"
+        f"{f'`{s.default}`' if s.default else '-'} | {cell(s.description)} |"
         for s in ins
     )
     output_rows = "\n".join(f"| `{o.name}` | {o.type} | {cell(o.description)} |" for o in outs)
@@ -139,7 +139,7 @@ by loading this `component.yaml` instead. What changed:
 ## Usage
 
 ```python
-from kfp import components, dsl
+from kfp import components
 
 {kind.name.lower()}_op = components.load_component_from_file("components/{kind.name}/component.yaml")
 ```

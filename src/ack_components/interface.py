@@ -124,6 +124,12 @@ def snake_case(field: str) -> str:
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", spaced).lower()
 
 
+_NAME_DESCRIPTION = (
+    "Name of the SageMaker resource; when empty, derived from run_id and the inputs, so a "
+    "retried step finds the resource it created before."
+)
+
+
 def _describe(schema: dict[str, Any]) -> str:
     text = " ".join(str(schema.get("description", "")).split())
     return text[:300].rsplit(" ", 1)[0] + " ..." if len(text) > 300 else text
@@ -136,9 +142,11 @@ def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
         Input(
             name=snake_case(field),
             type=_SCHEMA_TYPES[schema.get("type", "object")],
-            description=_describe(schema),
+            description=_NAME_DESCRIPTION if field == kind.name_field else _describe(schema),
             field=field,
-            required=field in required or snake_case(field) in kind.required_inputs,
+            # The name may be left empty: it is then derived (naming.derived_name).
+            required=field != kind.name_field
+            and (field in required or snake_case(field) in kind.required_inputs),
             default=_EMPTY_DEFAULTS[_SCHEMA_TYPES[schema.get("type", "object")]],
         )
         for field, schema in sorted(spec["properties"].items())

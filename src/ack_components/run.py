@@ -74,7 +74,7 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
         except InputError as error:
             errors.append(str(error))
             continue
-        if spec.required and values[spec.name] is NOT_SET and spec.field != kind.name_field:
+        if spec.required and values[spec.name] is NOT_SET:
             errors.append(f"input {spec.name} is required")
     if errors:
         raise InputError("invalid inputs:\n  " + "\n  ".join(errors))

@@ -176,8 +176,9 @@ def test_training_job_input_details() -> None:
     assert INPUTS["tags"].default == "[]"
     assert INPUTS["enable_network_isolation"].default == "False"
     required = {name for name, spec in INPUTS.items() if spec.required}
-    assert {"region", "role_arn", "resource_config", "training_job_name"} <= required
-    assert not {"hyper_parameters", "run_id", "namespace", "timeout_seconds"} & required
+    assert {"region", "role_arn", "resource_config", "stopping_condition"} <= required
+    # The name may be empty: it is then derived from the run and the inputs.
+    assert not {"training_job_name", "hyper_parameters", "run_id", "namespace"} & required
     assert INPUTS["run_id"].default == "{{workflow.uid}}"
     assert OUTPUTS["model_artifacts"].field == "modelArtifacts"
     assert OUTPUTS["sagemaker_resource_name"].field is None

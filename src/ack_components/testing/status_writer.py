@@ -77,4 +77,3 @@ def write(api: Any, namespace: str, plural: str, name: str, status: dict[str, An
     client.CustomObjectsApi(api).patch_namespaced_custom_object_status(
         GROUP, VERSION, namespace, plural, name, {"status": status}
     )
-
