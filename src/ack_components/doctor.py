@@ -51,13 +51,7 @@ def check_crds(api: Any) -> Check:
     from kubernetes.client.exceptions import ApiException
 
     try:
-        found = api.call_api(
-            f"/apis/{GROUP}/{VERSION}",
-            "GET",
-            response_type="object",
-            auth_settings=["BearerToken"],
-            _return_http_data_only=True,
-        )
+        found = kube.get_json(api, f"/apis/{GROUP}/{VERSION}")
     except ApiException as error:
         if error.status == 404:
             return Check(

@@ -49,6 +49,19 @@ def current_namespace(explicit: str = "", kubeconfig: str | None = None) -> str:
     return str(context.get("context", {}).get("namespace") or "default")
 
 
+def get_json(api: Any, path: str) -> dict[str, Any]:
+    """GET an API path as JSON; raises ApiException as the client does."""
+    found: dict[str, Any] = api.call_api(
+        path,
+        "GET",
+        header_params={"Accept": "application/json"},
+        response_type="object",
+        auth_settings=["BearerToken"],
+        _return_http_data_only=True,
+    )
+    return found
+
+
 @dataclass(frozen=True)
 class Resources:
     """Requests on one kind's custom resources in one namespace."""

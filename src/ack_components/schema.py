@@ -20,6 +20,7 @@ from ack_components.interface import snake_case
 from ack_components.kinds import GROUP, Kind
 
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
+CRDS_API = "apiextensions.k8s.io/v1/customresourcedefinitions"
 
 
 class SpecInvalid(ValueError):
@@ -39,16 +40,14 @@ def bundled(kind_name: str) -> dict[str, Any]:
 
 def from_cluster(api_client: Any, kind: Kind) -> dict[str, Any] | None:
     """The served CRD's schema, or None when it cannot be read (no permission, no CRD)."""
-    from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
+    from ack_components.kube import get_json
+
     try:
-        crd = client.ApiextensionsV1Api(api_client).read_custom_resource_definition(
-            f"{kind.plural}.{GROUP}", _preload_content=False
-        )
+        body = get_json(api_client, f"/apis/{CRDS_API}/{kind.plural}.{GROUP}")
     except ApiException:
         return None
-    body = json.loads(crd.data)
     for version in body["spec"]["versions"]:
         if version["name"] == "v1alpha1":
             schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]
