@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -43,6 +44,12 @@ class Component:
     def wait(self, timeout: float = 60) -> tuple[int, str]:
         out, _ = self.process.communicate(timeout=timeout)
         return self.process.returncode, out
+
+    def stop(self) -> tuple[int, str]:
+        """SIGTERM once the run is following its resource, as KFP does when a run is stopped."""
+        time.sleep(0.5)
+        self.process.send_signal(signal.SIGTERM)
+        return self.wait()
 
     def output(self, name: str) -> Any:
         return json.loads((self.outputs_dir / name).read_text())

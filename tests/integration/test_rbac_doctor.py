@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +72,7 @@ def test_a_missing_delete_permission_is_named_on_stop(harness: Harness) -> None:
     kubeconfig = runner(harness, tuple(v for v in rbac.VERBS if v != "delete"))
     run = harness.start(kubeconfig=kubeconfig, training_job_name="kmeans-nodelete")
     harness.wait_for_resource()
-    time.sleep(0.5)
-    run.process.send_signal(signal.SIGTERM)
-    code, log = run.wait()
+    code, log = run.stop()
     assert code == 1
     assert "missing permission: delete trainingjobs.sagemaker.services.k8s.aws" in log
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -139,9 +138,7 @@ def test_sigterm_deletes_the_resource_and_exits_non_zero(harness: Harness) -> No
     run = harness.start(training_job_name="kmeans-stop")
     harness.wait_for_resource()
     harness.set_status("kmeans-stop", trainingJobStatus="InProgress", conditions=[synced("False")])
-    time.sleep(0.5)
-    run.process.send_signal(signal.SIGTERM)
-    code, log = run.wait()
+    code, log = run.stop()
     assert code == 1
     assert "stopped by SIGTERM" in log
     assert harness.items() == []
@@ -150,9 +147,7 @@ def test_sigterm_deletes_the_resource_and_exits_non_zero(harness: Harness) -> No
 def test_leave_running_on_stop_keeps_the_resource(harness: Harness) -> None:
     run = harness.start(training_job_name="kmeans-keep", leave_running_on_stop="True")
     harness.wait_for_resource()
-    time.sleep(0.5)
-    run.process.send_signal(signal.SIGTERM)
-    code, log = run.wait()
+    code, log = run.stop()
     assert code == 1
     assert "leaving TrainingJob kmeans-keep running" in log
     assert [cr["metadata"]["name"] for cr in harness.items()] == ["kmeans-keep"]
