@@ -28,7 +28,7 @@ def _kind_arguments(kind_name: str, argv: Sequence[str], with_outputs: bool) -> 
     for spec in interface.inputs(kind, crd_schema):
         parser.add_argument(f"--{spec.name}", dest=f"in_{spec.name}", metavar=spec.type)
     if with_outputs:
-        for output in (*interface.outputs(crd_schema), interface.UI_METADATA):
+        for output in (*interface.outputs(kind, crd_schema), interface.UI_METADATA):
             flag = interface.output_flag(output)
             parser.add_argument(flag, dest=f"out:{output.name}", metavar="PATH")
         parser.add_argument("--outputs-dir", help="write each output to DIR/<output name>")
@@ -49,7 +49,7 @@ def _run(args: argparse.Namespace) -> int:
     kind = kinds.get(args.kind)
     paths: dict[str, Path] = {}
     if parsed.outputs_dir:
-        declared = interface.outputs(schema.bundled(kind.name))
+        declared = interface.outputs(kind, schema.bundled(kind.name))
         paths = outputs.directory_paths(declared, Path(parsed.outputs_dir))
     for key, value in vars(parsed).items():
         if key.startswith("out:") and value:

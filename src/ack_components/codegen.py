@@ -120,8 +120,7 @@ def readme(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> str:
 Runs a SageMaker **{kind.name}** through the ACK SageMaker controller. The step
 renders its inputs into a `{kind.api_version}` `{kind.name}` custom resource,
 validates it against the CRD schema, applies it, and watches `.status` until
-`{kind.status_field}` is one of {_values(kind.succeeded)} with `ACK.ResourceSynced`
-True (success) or {_values(kind.failed | kind.stopped)} / `ACK.Terminal` (failure).
+{_completion(kind)}
 
 It keeps the upstream component's name, inputs and outputs, so a pipeline switches
 by loading this `component.yaml` instead. What changed:
@@ -133,8 +132,8 @@ by loading this `component.yaml` instead. What changed:
   naming the input and the JSON path;
 - `ACK.Recoverable` fails after `recoverable_grace_seconds`, a missing `.status`
   after `status_timeout_seconds`, everything after `timeout_seconds` (0: no limit);
-- stopping the step deletes the resource, so the controller stops the SageMaker job
-  (unless `leave_running_on_stop`).
+{_updates(kind)}- stopping the step deletes the resource if this run created it, so the controller
+  stops or deletes what it started in SageMaker (unless `leave_running_on_stop`).
 
 ## Usage
 
@@ -172,12 +171,38 @@ conflict with an existing resource.
 """
 
 
+def _completion(kind: Kind) -> str:
+    if kind.status_field is None:
+        return (
+            "the controller reports the resource's ARN with `ACK.ResourceSynced` True\n"
+            "(success) or sets `ACK.Terminal` (failure)."
+        )
+    return (
+        f"`{kind.status_field}` is one of {_values(kind.succeeded)} with `ACK.ResourceSynced`\n"
+        f"True (success) or {_values(kind.failed | kind.stopped)} / `ACK.Terminal` (failure)."
+    )
+
+
+def _updates(kind: Kind) -> str:
+    if not kind.mutable_fields:
+        return (
+            f"- a {kind.name} cannot change once created: re-running with a different spec\n"
+            "  under the same name fails before anything is written, listing the fields;\n"
+        )
+    fields = ", ".join(f"`{f}`" for f in sorted(kind.mutable_fields))
+    return (
+        f"- re-running under the same name with a change in {fields} updates the live\n"
+        "  resource, and the step waits until the controller has acted on the update;\n"
+        "  any other change fails before anything is written;\n"
+    )
+
+
 def _values(values: frozenset[str]) -> str:
     return ", ".join(f"`{v}`" for v in sorted(values))
 
 
 def generate(kind: Kind, schema: dict[str, Any]) -> dict[Path, str]:
-    ins, outs = interface.inputs(kind, schema), interface.outputs(schema)
+    ins, outs = interface.inputs(kind, schema), interface.outputs(kind, schema)
     return {
         REPO / "src" / "ack_components" / "schemas" / f"{kind.name}.json": json.dumps(
             schema, indent=1, sort_keys=True

@@ -154,7 +154,7 @@ def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
     return (REGION, *fields, *OPTIONS)
 
 
-def outputs(crd_schema: dict[str, Any]) -> tuple[Output, ...]:
+def outputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Output, ...]:
     status = crd_schema["properties"]["status"]["properties"]
     fields = tuple(
         Output(
@@ -162,7 +162,18 @@ def outputs(crd_schema: dict[str, Any]) -> tuple[Output, ...]:
         )
         for field, schema in sorted(status.items())
     )
-    return (*fields, SAGEMAKER_RESOURCE_NAME)
+    legacy = tuple(
+        Output(
+            snake_case(field),
+            type_,
+            "Kept for pipelines written for the upstream component; this CRD has no such "
+            "field, so the value is null.",
+            field,
+        )
+        for field, type_ in kind.legacy_outputs
+        if field not in status
+    )
+    return (*fields, *legacy, SAGEMAKER_RESOURCE_NAME)
 
 
 class _NotSet:

@@ -5,7 +5,12 @@ tells its progress and which values of it mean done, failed or still going,
 which spec fields may change on a live resource, and how the component that
 runs it is named. Inputs and outputs are not listed here: they are derived
 from the CRD schema (``interface.py``), so the table stays small and cannot
-drift from the CRDs. A new kind is an entry here plus a generated template.
+drift from the CRDs. A new kind is an entry here; ``ack-components codegen``
+writes its template, ``component.yaml`` and README.
+
+Kinds whose status carries no SageMaker status value (a Model, an
+EndpointConfig, the monitoring job definitions) have ``status_field=None``:
+they are done once the controller reports their ARN and ``ACK.ResourceSynced``.
 
 Ground floor: imports nothing of ours.
 """
@@ -24,16 +29,16 @@ class Kind:
 
     name: str
     plural: str
-    #: The ``.status`` field that carries SageMaker's own status value.
-    status_field: str
-    succeeded: frozenset[str]
-    failed: frozenset[str]
-    #: A status value that means someone stopped the work (a failure for a pipeline step).
-    stopped: frozenset[str]
     #: The spec field that holds the SageMaker resource name.
     name_field: str
+    #: The ``.status`` field that carries SageMaker's own status value (None: there is none).
+    status_field: str | None = None
+    succeeded: frozenset[str] = frozenset()
+    failed: frozenset[str] = frozenset()
+    #: A status value that means someone stopped the work (a failure for a pipeline step).
+    stopped: frozenset[str] = frozenset()
     #: Spec paths (dotted, ACK names) that may change on a live resource.
-    mutable_fields: frozenset[str]
+    mutable_fields: frozenset[str] = frozenset()
     #: Status fields that hold rule evaluations; an entry whose status is in
     #: ``rule_failures`` fails the run even when the job completed.
     rule_status_fields: tuple[str, ...] = ()
@@ -48,6 +53,9 @@ class Kind:
     console_path: str = ""
     #: CloudWatch log group, if the kind writes logs.
     log_group: str = ""
+    #: Outputs the upstream component declared for status fields this CRD lacks
+    #: (ACK name, KFP type); kept so pipelines that reference them still compile.
+    legacy_outputs: tuple[tuple[str, str], ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -57,11 +65,11 @@ class Kind:
 TRAINING_JOB = Kind(
     name="TrainingJob",
     plural="trainingjobs",
+    name_field="trainingJobName",
     status_field="trainingJobStatus",
     succeeded=frozenset({"Completed"}),
     failed=frozenset({"Failed"}),
     stopped=frozenset({"Stopped"}),
-    name_field="trainingJobName",
     mutable_fields=frozenset(
         {
             "resourceConfig.keepAlivePeriodInSeconds",
@@ -76,7 +84,76 @@ TRAINING_JOB = Kind(
     log_group="/aws/sagemaker/TrainingJobs",
 )
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (TRAINING_JOB,)}
+MODEL = Kind(
+    name="Model",
+    plural="models",
+    name_field="modelName",
+    component_name="Sagemaker - Model",
+    required_inputs=frozenset({"execution_role_arn"}),
+    console_path="models/{name}",
+)
+
+ENDPOINT_CONFIG = Kind(
+    name="EndpointConfig",
+    plural="endpointconfigs",
+    name_field="endpointConfigName",
+    component_name="Sagemaker - EndpointConfig",
+    console_path="endpointConfig/{name}",
+)
+
+ENDPOINT = Kind(
+    name="Endpoint",
+    plural="endpoints",
+    name_field="endpointName",
+    status_field="endpointStatus",
+    succeeded=frozenset({"InService"}),
+    failed=frozenset({"Failed", "OutOfService", "UpdateRollbackFailed"}),
+    # A new EndpointConfig (and how to roll it out) is the one update ACK makes.
+    mutable_fields=frozenset({"endpointConfigName", "deploymentConfig"}),
+    component_name="Sagemaker - Endpoint",
+    console_path="endpoints/{name}",
+    log_group="/aws/sagemaker/Endpoints/{name}",
+    legacy_outputs=(("pendingDeploymentSummary", "JsonObject"),),
+)
+
+MONITORING_SCHEDULE = Kind(
+    name="MonitoringSchedule",
+    plural="monitoringschedules",
+    name_field="monitoringScheduleName",
+    status_field="monitoringScheduleStatus",
+    succeeded=frozenset({"Scheduled"}),
+    failed=frozenset({"Failed"}),
+    stopped=frozenset({"Stopped"}),
+    mutable_fields=frozenset({"monitoringScheduleConfig"}),
+    component_name="Sagemaker - MonitoringSchedule",
+    console_path="monitoring-schedules/{name}",
+)
+
+
+def _job_definition(name: str) -> Kind:
+    """The four model-monitor job definitions differ only in their names."""
+    return Kind(
+        name=name,
+        plural=name.lower() + "s",
+        name_field="jobDefinitionName",
+        component_name=f"Sagemaker - {name}",
+    )
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        TRAINING_JOB,
+        MODEL,
+        ENDPOINT_CONFIG,
+        ENDPOINT,
+        MONITORING_SCHEDULE,
+        *(
+            _job_definition(f"{check}JobDefinition")
+            for check in ("DataQuality", "ModelBias", "ModelExplainability", "ModelQuality")
+        ),
+    )
+}
 
 
 def get(name: str) -> Kind:

@@ -38,10 +38,13 @@ def links(kind: Kind, region: str, name: str) -> dict[str, str]:
             f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/{path}"
         )
     if kind.log_group:
-        group = quote(quote(kind.log_group, safe=""), safe="")
+        # A group per resource (endpoints) or one group with a stream per resource (jobs).
+        per_resource = "{name}" in kind.log_group
+        group = quote(quote(kind.log_group.format(name=name), safe=""), safe="")
         found["logs"] = (
             f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
-            f"#logsV2:log-groups/log-group/{group}$3FlogStreamNameFilter$3D{name}"
+            f"#logsV2:log-groups/log-group/{group}"
+            + ("" if per_resource else f"$3FlogStreamNameFilter$3D{name}")
         )
     return found
 
@@ -53,7 +56,7 @@ def ui_metadata(
     arn = (status.get("ackResourceMetadata") or {}).get("arn", "")
     rows = [
         ("Outcome", outcome),
-        ("Status", status.get(kind.status_field, "")),
+        ("Status", status.get(kind.status_field or "", "")),
         ("Secondary status", status.get("secondaryStatus", "")),
         ("Failure reason", status.get("failureReason", "")),
         ("ARN", arn),

@@ -3,7 +3,9 @@
 ``prepare`` is pure: it turns input text into a validated custom resource, so
 bad input fails before the cluster is contacted. ``run`` adds the I/O and owns
 the signals: on SIGTERM/SIGINT it deletes the custom resource (the ACK
-controller then stops the SageMaker job) unless asked to leave it running.
+controller then stops the SageMaker job, or deletes the endpoint) unless asked
+to leave it running, or another run created it (a step that only updated a
+shared endpoint must not remove it).
 Exit codes: 0 done, 1 the resource failed or the run was stopped, 2 bad input
 or a conflict with an existing resource.
 """
@@ -31,6 +33,7 @@ from ack_components.watch import MAX_WINDOW, TICK, follow
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 STOP_WAIT_SECONDS = 120.0
 MANAGED_BY = "ack-components"
+RUN_ID_ANNOTATION = "ack-components/run-id"
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
         },
         annotations={
             "services.k8s.aws/region": region,
-            "ack-components/run-id": run_id,
+            RUN_ID_ANNOTATION: run_id,
             **({"ack-components/step": step} if step else {}),
         },
     )
@@ -197,7 +200,8 @@ def _apply_and_follow(
         say(f"  {label}: {url}")
 
     clock = time.monotonic
-    tracker = status.Tracker(started=clock())
+    before = applied.resource.get("status") if applied.updated_fields else None
+    tracker = status.Tracker(started=clock(), status_before_update=before or None)
     verdict: status.Verdict = status.Waiting(None, None, None)
     last: dict[str, Any] | None = applied.resource
     shown: tuple[Any, ...] = ()
@@ -225,7 +229,7 @@ def _apply_and_follow(
 
     outcome = "Succeeded" if isinstance(verdict, status.Done) else "Failed"
     final = last or {}
-    texts = outputs.values(interface.outputs(schema.bundled(kind.name)), final, name)
+    texts = outputs.values(interface.outputs(kind, schema.bundled(kind.name)), final, name)
     texts[interface.UI_METADATA.name] = json.dumps(
         outputs.ui_metadata(kind, final, prepared.region, name, outcome)
     )
@@ -243,14 +247,27 @@ def _on_interrupt(
 ) -> int:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    metadata_name = prepared.resource["metadata"]["name"]
+    kind, metadata_name = prepared.kind.name, prepared.resource["metadata"]["name"]
     if prepared.leave_running:
-        say(f"stopped by {stop}: leaving {prepared.kind.name} {metadata_name} running as asked")
+        say(f"stopped by {stop}: leaving {kind} {metadata_name} running as asked")
         return EXIT_FAILED
-    say(
-        f"stopped by {stop}: deleting {prepared.kind.name} {metadata_name} so the controller stops the job"
-    )
     try:
+        existing = resources.get(metadata_name)
+        if existing is None:
+            say(f"stopped by {stop}: no {kind} {metadata_name} was created")
+            return EXIT_FAILED
+        creator = (existing["metadata"].get("annotations") or {}).get(RUN_ID_ANNOTATION)
+        if creator != prepared.resource["metadata"]["annotations"][RUN_ID_ANNOTATION]:
+            # Another run created it (this step only re-attached or updated): not ours to remove.
+            say(
+                f"stopped by {stop}: leaving {kind} {metadata_name} in place: "
+                f"run {creator!r} created it, not this run"
+            )
+            return EXIT_FAILED
+        say(
+            f"stopped by {stop}: deleting {kind} {metadata_name}, so the controller stops "
+            "or deletes what it started in SageMaker"
+        )
         resources.delete(metadata_name)
         deadline = time.monotonic() + STOP_WAIT_SECONDS
         for snapshot in follow(resources, metadata_name, lambda: deadline - time.monotonic()):

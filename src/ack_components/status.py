@@ -8,11 +8,16 @@ the component. Rules, in order:
 
 - the resource was deleted → failed;
 - overall timeout passed → failed;
+- the step just updated the spec and ``.status`` is still the one from before
+  the update → waiting, for at most ``status_timeout``: that status speaks of
+  the old spec (ACK keeps no observed generation, so a changed status is the
+  sign the controller acted);
 - ``ACK.Terminal`` True → failed with its message (the spec must change);
 - the SageMaker status is a failure value → failed with ``failureReason``;
   a stopped value → failed ("stopped");
 - the status is a success value and ``ACK.ResourceSynced`` is True → done,
-  unless a debugger/profiler rule ended in Error or IssuesFound;
+  unless a debugger/profiler rule ended in Error or IssuesFound; for a kind
+  without a status value, the ARN and ``ACK.ResourceSynced`` True → done;
 - ``ACK.Recoverable`` True → wait, but only for the grace period;
 - no ``.status`` at all within ``status_timeout`` → failed: the controller is
   not reconciling this namespace;
@@ -40,10 +45,15 @@ class Policy:
 
 @dataclass(frozen=True)
 class Tracker:
-    """What earlier snapshots told: when watching started and since when Recoverable holds."""
+    """What earlier snapshots told: when watching started and since when Recoverable holds.
+
+    ``status_before_update`` is the ``.status`` the resource had when the step patched
+    its spec; it is cleared by the first snapshot whose status differs.
+    """
 
     started: float
     recoverable_since: float | None = None
+    status_before_update: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,10 +98,27 @@ def assess(
     if policy.timeout:
         if now - tracker.started >= policy.timeout:
             return tracker, Failed(
-                f"timed out after {policy.timeout:.0f} s (status: {status.get(kind.status_field)})",
+                f"timed out after {policy.timeout:.0f} s (status: {_summary(kind, status)})",
                 "raise timeout_seconds, or 0 for no limit",
             )
         deadlines.append(tracker.started + policy.timeout)
+
+    if tracker.status_before_update is not None:
+        if status == tracker.status_before_update:
+            if policy.status_timeout:
+                if now - tracker.started >= policy.status_timeout:
+                    return tracker, Failed(
+                        f".status unchanged {policy.status_timeout:.0f} s after the update: the "
+                        f"ACK controller has not acted on it in namespace {namespace!r}",
+                        f"run `ack-components doctor --namespace {namespace}`",
+                    )
+                deadlines.append(tracker.started + policy.status_timeout)
+            return tracker, Waiting(
+                status.get(kind.status_field or ""),
+                "waiting for the controller to act on the update",
+                min(deadlines) if deadlines else None,
+            )
+        tracker = replace(tracker, status_before_update=None)
 
     conds = conditions(resource)
     if _true(conds.get(TERMINAL)):
@@ -99,18 +126,23 @@ def assess(
             f"ACK.Terminal: {conds[TERMINAL].get('message', '')}",
             "the spec must change: fix the inputs, or use a new name",
         )
-    value = status.get(kind.status_field)
+    value = status.get(kind.status_field) if kind.status_field else None
     if value in kind.failed:
         return tracker, Failed(
             f"{kind.name} {value}: {status.get('failureReason') or 'no reason given'}"
         )
     if value in kind.stopped:
         return tracker, Failed(f"the SageMaker {kind.name} was stopped (status {value})")
-    if value in kind.succeeded and _true(conds.get(SYNCED)):
-        broken = _failed_rules(kind, status)
-        if broken:
-            return tracker, Failed(f"{kind.name} {value}, but rules failed: {', '.join(broken)}")
-        return tracker, Done(str(value))
+    if _true(conds.get(SYNCED)):
+        if kind.status_field is None and (status.get("ackResourceMetadata") or {}).get("arn"):
+            return tracker, Done("Synced")
+        if value in kind.succeeded:
+            broken = _failed_rules(kind, status)
+            if broken:
+                return tracker, Failed(
+                    f"{kind.name} {value}, but rules failed: {', '.join(broken)}"
+                )
+            return tracker, Done(str(value))
 
     if _true(conds.get(RECOVERABLE)):
         since = tracker.recoverable_since if tracker.recoverable_since is not None else now
@@ -146,3 +178,10 @@ def _failed_rules(kind: Kind, status: dict[str, Any]) -> list[str]:
         for rule in status.get(field) or []
         if isinstance(rule, dict) and rule.get("ruleEvaluationStatus") in kind.rule_failures
     ]
+
+
+def _summary(kind: Kind, status: dict[str, Any]) -> str:
+    if kind.status_field:
+        return str(status.get(kind.status_field))
+    synced = conditions({"status": status}).get(SYNCED)
+    return f"{SYNCED}={synced.get('status') if synced else None}"

@@ -10,7 +10,7 @@ from ack_components.testing import samples
 KIND = kinds.TRAINING_JOB
 CRD_SCHEMA = schema.bundled(KIND.name)
 INPUTS = {spec.name: spec for spec in interface.inputs(KIND, CRD_SCHEMA)}
-OUTPUTS = {output.name: output for output in interface.outputs(CRD_SCHEMA)}
+OUTPUTS = {output.name: output for output in interface.outputs(KIND, CRD_SCHEMA)}
 
 #: The KMeans MNIST job as ACK spec fields.
 SPEC: dict[str, Any] = samples.kmeans_mnist_spec()

@@ -11,12 +11,11 @@ from typing import Any
 import kfp
 import pytest
 import yaml
-from helpers import CRD_SCHEMA, INPUTS, KIND, OUTPUTS, raw_inputs
+from helpers import CRD_SCHEMA, KIND, raw_inputs
 
 from ack_components import cli, codegen, interface, kinds, run, schema
 
 REPO = Path(__file__).resolve().parents[2]
-COMPONENT = REPO / "components" / "TrainingJob" / "component.yaml"
 SAMPLE = REPO / "samples" / "training_pipeline.py"
 
 # kfp 1.8 warns about its own deprecated internals (lib2to3, ContainerOp.image).
@@ -33,22 +32,28 @@ def test_generated_files_are_current(kind: kinds.Kind) -> None:
     )
 
 
-def test_component_loads_with_kfp_and_matches_the_interface() -> None:
+@pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
+def test_component_loads_with_kfp_and_matches_the_interface(kind: kinds.Kind) -> None:
     assert kfp.__version__ == "1.8.22"
-    spec = kfp.components.load_component_from_file(str(COMPONENT)).component_spec
-    assert spec.name == KIND.component_name
+    crd_schema = schema.bundled(kind.name)
+    path = REPO / "components" / kind.name / "component.yaml"
+    spec = kfp.components.load_component_from_file(str(path)).component_spec
+    assert spec.name == kind.component_name
     assert [(i.name, i.type, i.default) for i in spec.inputs] == [
-        (i.name, i.type, None if i is interface.REGION else i.default) for i in INPUTS.values()
+        (i.name, i.type, None if i is interface.REGION else i.default)
+        for i in interface.inputs(kind, crd_schema)
     ]
     assert [(o.name, o.type) for o in spec.outputs] == [
-        (o.name, o.type) for o in (*OUTPUTS.values(), interface.UI_METADATA)
+        (o.name, o.type) for o in (*interface.outputs(kind, crd_schema), interface.UI_METADATA)
     ]
-    assert spec.implementation.container.command == ["ack-components", "run", KIND.name]
+    assert spec.implementation.container.command == ["ack-components", "run", kind.name]
 
 
-def test_every_component_argument_is_a_cli_argument(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
+def test_every_component_argument_is_a_cli_argument(kind: kinds.Kind, tmp_path: Path) -> None:
     """The args component.yaml passes, with KFP's values put in, parse as the run command's."""
-    document = yaml.safe_load(COMPONENT.read_text())
+    path = REPO / "components" / kind.name / "component.yaml"
+    document = yaml.safe_load(path.read_text())
     defaults = {i["name"]: i.get("default", "us-east-1") for i in document["inputs"]}
     argv = [
         arg
@@ -58,9 +63,11 @@ def test_every_component_argument_is_a_cli_argument(tmp_path: Path) -> None:
         else str(tmp_path / arg["outputPath"])
         for arg in document["implementation"]["container"]["args"]
     ]
-    parsed = cli._kind_arguments(KIND.name, argv, with_outputs=True)
+    parsed = cli._kind_arguments(kind.name, argv, with_outputs=True)
     assert cli._inputs(parsed) == defaults
-    assert getattr(parsed, "out:model_artifacts") == str(tmp_path / "model_artifacts")
+    assert getattr(parsed, "out:sagemaker_resource_name") == str(
+        tmp_path / "sagemaker_resource_name"
+    )
 
 
 @pytest.fixture(scope="module")

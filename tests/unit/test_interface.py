@@ -145,31 +145,6 @@ def test_snake_case(field: str, name: str) -> None:
     assert interface.snake_case(field) == name
 
 
-#: The upstream TrainingJob component's inputs and outputs with their types.
-UPSTREAM_INPUTS = {
-    "algorithm_specification": JO, "checkpoint_config": JO, "debug_hook_config": JO,
-    "debug_rule_configurations": JA, "enable_inter_container_traffic_encryption": BOOL,
-    "enable_managed_spot_training": BOOL, "enable_network_isolation": BOOL, "environment": JO,
-    "experiment_config": JO, "hyper_parameters": JO, "input_data_config": JA,
-    "output_data_config": JO, "profiler_config": JO, "profiler_rule_configurations": JA,
-    "resource_config": JO, "retry_strategy": JO, "role_arn": STRING, "stopping_condition": JO,
-    "tags": JA, "tensor_board_output_config": JO, "training_job_name": STRING, "vpc_config": JO,
-    "region": STRING,
-}  # fmt: skip
-UPSTREAM_OUTPUTS = {
-    "ack_resource_metadata": JO, "conditions": JA, "creation_time": STRING,
-    "debug_rule_evaluation_statuses": JA, "failure_reason": STRING,
-    "last_modified_time": STRING, "model_artifacts": JO, "profiler_rule_evaluation_statuses": JA,
-    "profiling_status": STRING, "secondary_status": STRING, "training_job_status": STRING,
-    "warm_pool_status": JO, "sagemaker_resource_name": STRING,
-}  # fmt: skip
-
-
-def test_training_job_keeps_every_upstream_input_and_output() -> None:
-    assert {n: INPUTS[n].type for n in UPSTREAM_INPUTS if n in INPUTS} == UPSTREAM_INPUTS
-    assert {n: OUTPUTS[n].type for n in UPSTREAM_OUTPUTS if n in OUTPUTS} == UPSTREAM_OUTPUTS
-
-
 def test_training_job_input_details() -> None:
     assert INPUTS["role_arn"].field == "roleARN"
     assert INPUTS["hyper_parameters"].default == "{}"
