@@ -151,7 +151,7 @@ def check_permissions(api: Any, namespace: str) -> Check:
     from kubernetes import client
 
     authz = client.AuthorizationV1Api(api)
-    missing = []
+    missing: dict[str, list[str]] = {}  # plural → verbs it lacks
     for kind in kind_table.KINDS.values():
         for verb in rbac.VERBS:
             review = authz.create_self_subject_access_review(
@@ -167,12 +167,16 @@ def check_permissions(api: Any, namespace: str) -> Check:
                 }
             )
             if not review.status.allowed:
-                missing.append(f"{verb} {kind.plural}")
+                missing.setdefault(kind.plural, []).append(verb)
     if missing:
+        by_verbs: dict[tuple[str, ...], list[str]] = {}
+        for plural, verbs in missing.items():
+            by_verbs.setdefault(tuple(verbs), []).append(plural)
         return Check(
             "permissions",
             FAIL,
-            "missing: " + ", ".join(missing),
+            "missing: "
+            + "; ".join(f"{', '.join(v)} on {', '.join(p)}" for v, p in by_verbs.items()),
             f"ack-components rbac --namespace {namespace} --service-account <account> --apply",
         )
     return Check(

@@ -1,8 +1,9 @@
-"""Helpers for running the TrainingJob component against the real API server.
+"""Helpers for running the components against the real API server.
 
-``Component`` runs ``ack-components run TrainingJob`` as a separate process, as
-KFP would. ``StatusWriter`` plays the ACK controller's part by patching
+``Component`` runs ``ack-components run <Kind>`` as a separate process, as KFP
+would. ``Harness.set_status`` plays the ACK controller's part by patching
 ``/status`` through the API, which is all these tests need of a controller.
+Without ``kind``, the helpers mean the TrainingJob with the KMeans MNIST inputs.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from typing import Any
 
 from kubernetes import client
 
-from ack_components import rbac
+from ack_components import kinds, rbac
 from ack_components.kinds import GROUP, VERSION
 from ack_components.sandbox.controlplane import ControlPlane
 from ack_components.testing import samples, status_writer
 
 CLI = str(Path(sys.executable).parent / "ack-components")
-PLURAL = "trainingjobs"
+TRAINING_JOB = "TrainingJob"
 
 KMEANS_INPUTS = samples.as_inputs(samples.kmeans_mnist_spec())
 
@@ -66,10 +67,13 @@ class Harness:
     def objects(self) -> client.CustomObjectsApi:
         return client.CustomObjectsApi(self.api)
 
-    def start(self, kubeconfig: Path | None = None, **inputs: str) -> Component:
-        merged = {**KMEANS_INPUTS, "namespace": self.namespace, **inputs}
+    def start(
+        self, kubeconfig: Path | None = None, kind: str = TRAINING_JOB, **inputs: str
+    ) -> Component:
+        base = KMEANS_INPUTS if kind == TRAINING_JOB else {"region": "us-east-1"}
+        merged = {**base, "namespace": self.namespace, **inputs}
         outputs_dir = self.tmp / f"out-{time.monotonic_ns()}"
-        argv = [CLI, "run", "TrainingJob", "--outputs-dir", str(outputs_dir)]
+        argv = [CLI, "run", kind, "--outputs-dir", str(outputs_dir)]
         argv += ["--kubeconfig", str(kubeconfig or self.plane.kubeconfig)]
         for key, value in merged.items():
             argv += [f"--{key}", value]
@@ -78,22 +82,26 @@ class Harness:
         )
         return Component(process, outputs_dir)
 
-    def run(self, kubeconfig: Path | None = None, **inputs: str) -> tuple[int, str]:
-        return self.start(kubeconfig, **inputs).wait()
+    def run(
+        self, kubeconfig: Path | None = None, kind: str = TRAINING_JOB, **inputs: str
+    ) -> tuple[int, str]:
+        return self.start(kubeconfig, kind, **inputs).wait()
 
-    def items(self) -> list[dict[str, Any]]:
-        listed = self.objects.list_namespaced_custom_object(GROUP, VERSION, self.namespace, PLURAL)
+    def items(self, kind: str = TRAINING_JOB) -> list[dict[str, Any]]:
+        listed = self.objects.list_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, kinds.get(kind).plural
+        )
         items: list[dict[str, Any]] = listed["items"]
         return items
 
-    def wait_for_resource(self, timeout: float = 30) -> dict[str, Any]:
+    def wait_for_resource(self, timeout: float = 30, kind: str = TRAINING_JOB) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = self.items()
+            found = self.items(kind)
             if found:
                 return found[0]
             time.sleep(0.05)
-        raise AssertionError("the component created no TrainingJob")
+        raise AssertionError(f"the component created no {kind}")
 
     def service_account(self, name: str, documents: list[dict[str, Any]]) -> Path:
         """A service account bound by ``documents`` (RBAC manifests); a kubeconfig for it."""
@@ -109,6 +117,6 @@ class Harness:
         path.write_text(json.dumps(kubeconfig))
         return path
 
-    def set_status(self, name: str, **status: Any) -> None:
+    def set_status(self, name: str, kind: str = TRAINING_JOB, **status: Any) -> None:
         """Play the controller: write ``.status`` as ACK would."""
-        status_writer.write(self.api, self.namespace, PLURAL, name, status)
+        status_writer.write(self.api, self.namespace, kinds.get(kind).plural, name, status)
