@@ -18,6 +18,7 @@ Ground floor: imports nothing of ours.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 GROUP = "sagemaker.services.k8s.aws"
 VERSION = "v1alpha1"
@@ -49,6 +50,8 @@ class Kind:
     required_inputs: frozenset[str] = frozenset()
     #: SageMaker's own name rule for ``name_field``.
     name_pattern: str = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+    #: Prefix of derived names, when the kind's name is too long for its name rule.
+    short_name: str = ""
     #: Console path after ``#/``; ``{name}`` is the resource name.
     console_path: str = ""
     #: CloudWatch log group, if the kind writes logs.
@@ -60,6 +63,11 @@ class Kind:
     @property
     def api_version(self) -> str:
         return f"{GROUP}/{VERSION}"
+
+    @property
+    def name_prefix(self) -> str:
+        """How names derived for this kind begin (see ``naming.derived_name``)."""
+        return (self.short_name or self.name).lower()
 
 
 TRAINING_JOB = Kind(
@@ -82,6 +90,43 @@ TRAINING_JOB = Kind(
     component_name="Sagemaker - TrainingJob",
     console_path="jobs/{name}",
     log_group="/aws/sagemaker/TrainingJobs",
+)
+
+
+def _job(name: str, **details: Any) -> Kind:
+    """A SageMaker job: InProgress until Completed, Failed or Stopped; its spec cannot change.
+
+    Deleting its custom resource makes the controller call ``Stop<Kind>``.
+    """
+    return Kind(
+        name=name,
+        plural=name.lower() + "s",
+        name_field=name[0].lower() + name[1:] + "Name",
+        status_field=name[0].lower() + name[1:] + "Status",
+        succeeded=frozenset({"Completed"}),
+        failed=frozenset({"Failed"}),
+        stopped=frozenset({"Stopped"}),
+        component_name=f"Sagemaker - {name}",
+        **details,
+    )
+
+
+HYPER_PARAMETER_TUNING_JOB = _job(
+    "HyperParameterTuningJob",
+    name_pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$",
+    short_name="hpo",
+    console_path="hyper-tuning-jobs/{name}",
+    log_group="/aws/sagemaker/TrainingJobs",
+)
+PROCESSING_JOB = _job(
+    "ProcessingJob",
+    console_path="processing-jobs/{name}",
+    log_group="/aws/sagemaker/ProcessingJobs",
+)
+TRANSFORM_JOB = _job(
+    "TransformJob",
+    console_path="transform-jobs/{name}",
+    log_group="/aws/sagemaker/TransformJobs",
 )
 
 MODEL = Kind(
@@ -144,6 +189,9 @@ KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
         TRAINING_JOB,
+        HYPER_PARAMETER_TUNING_JOB,
+        PROCESSING_JOB,
+        TRANSFORM_JOB,
         MODEL,
         ENDPOINT_CONFIG,
         ENDPOINT,

@@ -24,7 +24,7 @@ def check_sagemaker_name(input_name: str, value: str, pattern: str) -> None:
     if not re.fullmatch(pattern, value):
         raise InvalidName(
             f"input {input_name}: {value!r} is not a valid SageMaker name "
-            f"(1-63 letters, digits and hyphens, starting and ending with a letter or digit; "
+            f"(letters, digits and hyphens, starting and ending with a letter or digit; "
             f"pattern {pattern})"
         )
 
@@ -37,11 +37,14 @@ def metadata_name(sagemaker_name: str) -> str:
     return name
 
 
-def derived_name(kind: str, run_id: str, spec: dict[str, Any]) -> str:
-    """A name fixed by the run and the step's inputs: the same again on a retry of that step."""
+def derived_name(prefix: str, run_id: str, spec: dict[str, Any]) -> str:
+    """A name fixed by the run and the step's inputs: the same again on a retry of that step.
+
+    ``prefix`` is the kind's (``Kind.name_prefix``); the name is it plus 17 characters.
+    """
     identity = json.dumps({"run": run_id, "spec": spec}, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-    return f"{kind.lower()}-{digest}"
+    return f"{prefix}-{digest}"
 
 
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")

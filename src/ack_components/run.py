@@ -90,7 +90,7 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
     run_id = values["run_id"] if values["run_id"] is not NOT_SET else ""
     name_input = interface.snake_case(kind.name_field)
     if kind.name_field not in spec_values:
-        spec_values[kind.name_field] = naming.derived_name(kind.name, run_id, spec_values)
+        spec_values[kind.name_field] = naming.derived_name(kind.name_prefix, run_id, spec_values)
     name = spec_values[kind.name_field]
     naming.check_sagemaker_name(name_input, name, kind.name_pattern)
     region = values["region"]

@@ -10,7 +10,7 @@ from helpers import KIND, SPEC, raw_inputs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ack_components import naming, render, run, status
+from ack_components import kinds, naming, render, run, status
 from ack_components.interface import InputError
 from ack_components.naming import InvalidName
 from ack_components.schema import SpecInvalid
@@ -236,20 +236,21 @@ def test_render_leaves_out_fields_not_given() -> None:
 
 def test_derived_name() -> None:
     spec = {"roleARN": "r", "hyperParameters": {"k": "10", "feature_dim": "784"}}
-    name = naming.derived_name("TrainingJob", "run-1", spec)
+    name = naming.derived_name("trainingjob", "run-1", spec)
     reordered = {"hyperParameters": {"feature_dim": "784", "k": "10"}, "roleARN": "r"}
-    assert naming.derived_name("TrainingJob", "run-1", reordered) == name
-    assert naming.derived_name("TrainingJob", "run-2", spec) != name
-    assert naming.derived_name("TrainingJob", "run-1", {**spec, "roleARN": "s"}) != name
-    assert naming.derived_name("Model", "run-1", spec) != name
+    assert naming.derived_name("trainingjob", "run-1", reordered) == name
+    assert naming.derived_name("trainingjob", "run-2", spec) != name
+    assert naming.derived_name("trainingjob", "run-1", {**spec, "roleARN": "s"}) != name
+    assert naming.derived_name("model", "run-1", spec) != name
     naming.check_sagemaker_name("training_job_name", name, KIND.name_pattern)
     assert naming.metadata_name(name) == name
 
 
+@pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
 @given(run_id=st.text(), spec=st.dictionaries(st.text(), st.text()))
-def test_derived_name_is_always_valid(run_id: str, spec: dict[str, str]) -> None:
-    name = naming.derived_name(KIND.name, run_id, spec)
-    naming.check_sagemaker_name("training_job_name", name, KIND.name_pattern)
+def test_derived_name_is_always_valid(kind: kinds.Kind, run_id: str, spec: dict[str, str]) -> None:
+    name = naming.derived_name(kind.name_prefix, run_id, spec)
+    naming.check_sagemaker_name(kind.name_field, name, kind.name_pattern)
     assert naming.metadata_name(name) == name
 
 

@@ -1,7 +1,9 @@
 """The KMeans-on-MNIST example from the SageMaker examples, as spec fields and as inputs.
 
-The training job, and the model, endpoint configuration and endpoint that serve
-what it trained, plus a data-quality monitor for that endpoint. One definition
+The training job with the processing job that prepares its data and a tuning
+job around it; the model, endpoint configuration and endpoint that serve what it
+trained, a batch transform with that model, and a data-quality monitor for the
+endpoint. One definition
 shared by the tests, the benchmarks and `make demo`, so they all run the
 example a user of the upstream components knows.
 """
@@ -115,6 +117,94 @@ def monitoring_schedule_spec(job_definition_name: str) -> dict[str, Any]:
             "monitoringType": "DataQuality",
             "scheduleConfig": {"scheduleExpression": "cron(0 * ? * * *)"},
         }
+    }
+
+
+def kmeans_tuning_spec(bucket: str = "bucket") -> dict[str, Any]:
+    """A HyperParameterTuningJob searching ``k`` for the same KMeans training job."""
+    training = kmeans_mnist_spec(bucket)
+    static = {k: v for k, v in training["hyperParameters"].items() if k != "k"}
+    return {
+        "hyperParameterTuningJobConfig": {
+            "strategy": "Bayesian",
+            "hyperParameterTuningJobObjective": {
+                "type_": "Minimize",  # ACK renames the API's Type
+                "metricName": "test:msd",
+            },
+            "resourceLimits": {"maxNumberOfTrainingJobs": 4, "maxParallelTrainingJobs": 2},
+            "parameterRanges": {
+                "integerParameterRanges": [{"name": "k", "minValue": "5", "maxValue": "15"}]
+            },
+        },
+        "trainingJobDefinition": {
+            "algorithmSpecification": training["algorithmSpecification"],
+            "inputDataConfig": training["inputDataConfig"],
+            "outputDataConfig": training["outputDataConfig"],
+            "resourceConfig": training["resourceConfig"],
+            "roleARN": training["roleARN"],
+            "staticHyperParameters": static,
+            "stoppingCondition": training["stoppingCondition"],
+        },
+    }
+
+
+def processing_spec(bucket: str = "bucket") -> dict[str, Any]:
+    """A processing job that prepares the MNIST data where the training job reads it."""
+    prefix = f"s3://{bucket}/mnist_kmeans_example"
+    return {
+        "appSpecification": {
+            "imageURI": IMAGE.replace("kmeans:1", "sklearn-processing:1"),
+            "containerEntrypoint": ["python3", "/opt/ml/processing/code/prepare.py"],
+        },
+        "processingInputs": [
+            {
+                "inputName": "raw",
+                "s3Input": {
+                    "s3URI": f"{prefix}/raw",
+                    "localPath": "/opt/ml/processing/input",
+                    "s3DataType": "S3Prefix",
+                    "s3InputMode": "File",
+                },
+            }
+        ],
+        "processingOutputConfig": {
+            "outputs": [
+                {
+                    "outputName": "train",
+                    "s3Output": {
+                        "s3URI": f"{prefix}/train_data",
+                        "localPath": "/opt/ml/processing/train",
+                        "s3UploadMode": "EndOfJob",
+                    },
+                }
+            ]
+        },
+        "processingResources": {
+            "clusterConfig": {
+                "instanceCount": 1,
+                "instanceType": "ml.m5.large",
+                "volumeSizeInGB": 20,
+            }
+        },
+        "roleARN": ROLE,
+        "stoppingCondition": {"maxRuntimeInSeconds": 3600},
+    }
+
+
+def transform_spec(model_name: str, bucket: str = "bucket") -> dict[str, Any]:
+    """A batch transform of the test data with the trained model."""
+    prefix = f"s3://{bucket}/mnist_kmeans_example"
+    return {
+        "modelName": model_name,
+        "transformInput": {
+            "contentType": "text/csv",
+            "dataSource": {
+                "s3DataSource": {"s3DataType": "S3Prefix", "s3URI": f"{prefix}/test_data"}
+            },
+            "splitType": "Line",
+        },
+        "transformOutput": {"s3OutputPath": f"{prefix}/batch_output"},
+        "transformResources": {"instanceCount": 1, "instanceType": "ml.m5.large"},
     }
 
 
