@@ -75,7 +75,12 @@ def component_yaml(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> 
         "description": (
             f"Runs a SageMaker {kind.name} through the ACK SageMaker controller: renders the "
             f"inputs into a {kind.name} custom resource, applies it and watches it until it is "
-            "done. Drop-in for the upstream component of the same name; outputs are JSON."
+            "done."
+            + (
+                " Drop-in for the upstream component of the same name; outputs are JSON."
+                if kind.replaces_upstream
+                else " Outputs are JSON."
+            )
         ),
         "metadata": {"annotations": {"ack-components/version": __version__}},
         "inputs": [_input_entry(spec) for spec in ins],
@@ -122,8 +127,7 @@ renders its inputs into a `{kind.api_version}` `{kind.name}` custom resource,
 validates it against the CRD schema, applies it, and watches `.status` until
 {_completion(kind)}
 
-It keeps the upstream component's name, inputs and outputs, so a pipeline switches
-by loading this `component.yaml` instead. What changed:
+{_lineage(kind)}
 
 - every output is JSON text (strings as JSON strings, missing values as `null`);
 - without `{name_input}`, the name is derived from `run_id` and the inputs, so a
@@ -171,6 +175,18 @@ conflict with an existing resource.
 """
 
 
+def _lineage(kind: Kind) -> str:
+    if kind.replaces_upstream:
+        return (
+            "It keeps the upstream component's name, inputs and outputs, so a pipeline switches\n"
+            "by loading this `component.yaml` instead. What changed:"
+        )
+    return (
+        f"No upstream v2 component ran a {kind.name}; this one has the same engine, input\n"
+        "conventions and behaviour as the drop-in components:"
+    )
+
+
 def _completion(kind: Kind) -> str:
     if kind.status_field is None:
         return (
@@ -189,12 +205,18 @@ def _updates(kind: Kind) -> str:
             f"- a {kind.name} cannot change once created: re-running with a different spec\n"
             "  under the same name fails before anything is written, listing the fields;\n"
         )
-    fields = ", ".join(f"`{f}`" for f in sorted(kind.mutable_fields))
+    fields = ", ".join(f"`{_input_path(f)}`" for f in sorted(kind.mutable_fields))
     return (
         f"- re-running under the same name with a change in {fields} updates the live\n"
         "  resource, and the step waits until the controller has acted on the update;\n"
         "  any other change fails before anything is written;\n"
     )
+
+
+def _input_path(field: str) -> str:
+    """``resourceConfig.keepAlivePeriodInSeconds`` → ``resource_config.keepAlivePeriodInSeconds``."""
+    top, _, rest = field.partition(".")
+    return interface.snake_case(top) + (f".{rest}" if rest else "")
 
 
 def _values(values: frozenset[str]) -> str:

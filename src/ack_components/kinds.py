@@ -44,8 +44,10 @@ class Kind:
     #: ``rule_failures`` fails the run even when the job completed.
     rule_status_fields: tuple[str, ...] = ()
     rule_failures: frozenset[str] = frozenset()
-    #: ``name:`` of the upstream component this one replaces (drop-in).
+    #: The component's ``name:``; the upstream v2 component's, where one existed.
     component_name: str = ""
+    #: Whether an upstream v2 component ran this kind (ours is then a drop-in for it).
+    replaces_upstream: bool = True
     #: Inputs the upstream component required although the CRD does not.
     required_inputs: frozenset[str] = frozenset()
     #: SageMaker's own name rule for ``name_field``.
@@ -111,19 +113,24 @@ def _job(name: str, **details: Any) -> Kind:
     )
 
 
-HYPER_PARAMETER_TUNING_JOB = _job(
+def _new_job(name: str, **details: Any) -> Kind:
+    """A job kind no upstream v2 component ran (the v1 ones had other interfaces)."""
+    return _job(name, replaces_upstream=False, **details)
+
+
+HYPER_PARAMETER_TUNING_JOB = _new_job(
     "HyperParameterTuningJob",
     name_pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$",
     short_name="hpo",
     console_path="hyper-tuning-jobs/{name}",
     log_group="/aws/sagemaker/TrainingJobs",
 )
-PROCESSING_JOB = _job(
+PROCESSING_JOB = _new_job(
     "ProcessingJob",
     console_path="processing-jobs/{name}",
     log_group="/aws/sagemaker/ProcessingJobs",
 )
-TRANSFORM_JOB = _job(
+TRANSFORM_JOB = _new_job(
     "TransformJob",
     console_path="transform-jobs/{name}",
     log_group="/aws/sagemaker/TransformJobs",
