@@ -1,28 +1,33 @@
-"""`make demo`: the TrainingJob component on the local sandbox, start to finish.
+"""`make demo`: train a model and serve it on the local sandbox, start to finish.
 
 1. `ack-components sandbox up`: etcd + kube-apiserver with the SageMaker CRDs.
 2. `ack-components render TrainingJob`: the custom resource the inputs become.
-3. `ack-components run TrainingJob` with the KMeans MNIST inputs, as KFP would.
+3. `ack-components run` for TrainingJob (the KMeans MNIST inputs), then Model,
+   EndpointConfig and Endpoint, each step fed by the one before's JSON outputs,
+   as a KFP pipeline would run them.
 4. The ACK SageMaker controller cannot be built on this machine yet, so a
    stand-in writes `.status` through the API the way the controller does; every
    line it prints says so.
-5. `kubectl get trainingjobs -o wide` while the job runs, then the outputs.
+5. `kubectl get` while the job runs and once all is deployed, then the outputs.
 6. `ack-components sandbox down`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SANDBOX = ROOT / ".sandbox"
-JOB_NAME, REGION = "kmeans-mnist-demo", "us-east-1"
+KUBECONFIG = SANDBOX / "kubeconfig"
+REGION = "us-east-1"
 
 
 def step(title: str) -> None:
@@ -33,66 +38,117 @@ def cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / "ack-components"), *args], check=True, text=True, **kwargs)  # type: ignore[call-overload]
 
 
-def input_args() -> list[str]:
-    from ack_components.testing import samples
+def kubectl(*args: str) -> None:
+    from ack_components.sandbox import binaries
 
-    spec = samples.kmeans_mnist_spec(bucket="sandbox-bucket")
-    inputs = samples.as_inputs(spec, region=REGION, training_job_name=JOB_NAME)
+    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
+    subprocess.run([str(binaries.kubectl().path()), *args], env=env, check=True)
+
+
+def arguments(inputs: dict[str, str]) -> list[str]:
     return [part for key, value in inputs.items() for part in (f"--{key}", value)]
+
+
+def run_step(api: Any, kind_name: str, inputs: dict[str, str], while_running: str = "") -> Path:
+    """Run one component as KFP would; the stand-in moves its resource through its lifecycle."""
+    from ack_components import kinds
+    from ack_components.interface import snake_case
+    from ack_components.testing import status_writer
+
+    kind = kinds.get(kind_name)
+    step(f"ack-components run {kind.name}")
+    outputs = Path(tempfile.mkdtemp(prefix=f"demo-{kind.name.lower()}-"))
+    run = subprocess.Popen(
+        [BIN / "ack-components", "run", kind.name, *arguments(inputs), "--outputs-dir", outputs],
+        env={**os.environ, "KUBECONFIG": str(KUBECONFIG)},
+        text=True,
+    )
+    name = inputs[snake_case(kind.name_field)]
+    status_writer.wait_for(api, "default", kind.plural, name)
+    statuses = status_writer.lifecycle(kind, name, REGION)
+    for number, status in enumerate(statuses):
+        shown = status.get(kind.status_field or "") or "ARN and ACK.ResourceSynced"
+        secondary = status.get("secondaryStatus")
+        print(
+            f"  [stand-in for the ACK controller] status -> {shown}"
+            + (f" / {secondary}" if secondary else ""),
+            flush=True,
+        )
+        status_writer.write(api, "default", kind.plural, name, status)
+        time.sleep(1.0)
+        if while_running and number == len(statuses) - 2:
+            step(f"kubectl get {while_running} -o wide (while it runs)")
+            kubectl("get", while_running, "-o", "wide")
+    code = run.wait(timeout=60)
+    if code != 0:
+        raise SystemExit(f"the {kind.name} step exited {code}")
+    return outputs
+
+
+def output(directory: Path, name: str) -> Any:
+    return json.loads((directory / name).read_text())
 
 
 def main() -> int:
     from kubernetes import config
 
-    from ack_components.sandbox import binaries
-    from ack_components.testing import status_writer
+    from ack_components.testing import samples
 
     step("sandbox up")
     cli("sandbox", "up", "--dir", str(SANDBOX))
     try:
-        kubeconfig = str(SANDBOX / "kubeconfig")
-        env = {**os.environ, "KUBECONFIG": kubeconfig}
-        kubectl = str(binaries.kubectl().path())
-        api = config.new_client_from_config(kubeconfig)
+        api = config.new_client_from_config(str(KUBECONFIG))
+        training_inputs = samples.as_inputs(
+            samples.kmeans_mnist_spec(bucket="sandbox-bucket"),
+            region=REGION,
+            training_job_name="kmeans-mnist-demo",
+        )
 
         step("ack-components render TrainingJob (no cluster contacted)")
-        cli("render", "TrainingJob", *input_args())
+        cli("render", "TrainingJob", *arguments(training_inputs))
 
-        step("ack-components run TrainingJob")
-        outputs = Path(tempfile.mkdtemp(prefix="demo-outputs-"))
-        run = subprocess.Popen(
-            [
-                str(BIN / "ack-components"),
-                "run",
-                "TrainingJob",
-                *input_args(),
-                "--outputs-dir",
-                str(outputs),
-            ],
-            env=env,
-            text=True,
+        trained = run_step(api, "TrainingJob", training_inputs, while_running="trainingjobs")
+        model_data = output(trained, "model_artifacts")["s3ModelArtifacts"]
+        model = run_step(
+            api,
+            "Model",
+            samples.as_inputs(
+                samples.kmeans_model_spec(model_data), region=REGION, model_name="kmeans-mnist"
+            ),
         )
-        name = status_writer.wait_for(api, "default", "trainingjobs", JOB_NAME)["metadata"]["name"]
-        steps = status_writer.training_lifecycle(JOB_NAME, REGION)
-        for number, status in enumerate(steps):
-            print(
-                f"  [stand-in for the ACK controller] status -> {status['trainingJobStatus']}"
-                f" / {status['secondaryStatus']}",
-                flush=True,
-            )
-            status_writer.write(api, "default", "trainingjobs", name, status)
-            time.sleep(1.0)
-            if number == 2:
-                step("kubectl get trainingjobs -o wide (while it trains)")
-                subprocess.run([kubectl, "get", "trainingjobs", "-o", "wide"], env=env, check=True)
-        code = run.wait(timeout=60)
+        config_step = run_step(
+            api,
+            "EndpointConfig",
+            samples.as_inputs(
+                samples.endpoint_config_spec(output(model, "sagemaker_resource_name")),
+                region=REGION,
+                endpoint_config_name="kmeans-mnist-config",
+            ),
+        )
+        endpoint = run_step(
+            api,
+            "Endpoint",
+            {
+                "region": REGION,
+                "endpoint_name": "kmeans-mnist",
+                # Passed on as written: a String output is a JSON string, which inputs accept.
+                "endpoint_config_name": (config_step / "sagemaker_resource_name").read_text(),
+            },
+            # Qualified: plain `endpoints` is the core Kubernetes kind.
+            while_running="endpoints.sagemaker.services.k8s.aws",
+        )
 
-        step("kubectl get trainingjobs -o wide (done)")
-        subprocess.run([kubectl, "get", "trainingjobs", "-o", "wide"], env=env, check=True)
-        step(f"outputs (exit code {code}), each a JSON value")
-        for path in sorted(outputs.iterdir()):
-            print(f"  {path.name}: {path.read_text()[:160]}")
-        return code
+        deployed = ",".join(
+            f"{plural}.sagemaker.services.k8s.aws"
+            for plural in ("trainingjobs", "models", "endpointconfigs", "endpoints")
+        )
+        step(f"kubectl get {deployed} (done)")
+        kubectl("get", deployed, "-o", "wide")
+        for title, directory in (("TrainingJob", trained), ("Endpoint", endpoint)):
+            step(f"{title} outputs, each a JSON value")
+            for path in sorted(directory.iterdir()):
+                print(f"  {path.name}: {path.read_text()[:160]}")
+        return 0
     finally:
         step("sandbox down")
         cli("sandbox", "down", "--dir", str(SANDBOX))

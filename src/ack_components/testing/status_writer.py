@@ -1,4 +1,4 @@
-"""Write a TrainingJob's ``.status`` the way the ACK controller does, for tests, bench and demo.
+"""Write a resource's ``.status`` the way the ACK controller does, for tests, bench and demo.
 
 Where the real controller is not running, something must move a resource
 through its lifecycle. This plays that part through the API server's
@@ -9,14 +9,38 @@ that a stand-in wrote the status.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kubernetes import client
 
-from ack_components.kinds import GROUP, VERSION
+from ack_components.kinds import GROUP, TRAINING_JOB, VERSION, Kind
+
+#: The status value a kind shows while SageMaker works on it, where it is not InProgress.
+_IN_PROGRESS = {"Endpoint": "Creating", "MonitoringSchedule": "Pending"}
 
 SYNCED_FALSE = [{"type": "ACK.ResourceSynced", "status": "False"}]
 SYNCED_TRUE = [{"type": "ACK.ResourceSynced", "status": "True"}]
+
+
+def lifecycle(kind: Kind, name: str, region: str = "us-east-1") -> list[dict[str, Any]]:
+    """The statuses a successful resource of ``kind`` goes through, as ACK reports them."""
+    if kind is TRAINING_JOB:
+        return training_lifecycle(name, region)
+    resource_type = re.sub(r"(?<!^)([A-Z])", r"-\1", kind.name).lower()  # endpoint-config
+    metadata = {
+        "arn": f"arn:aws:sagemaker:{region}:000000000000:{resource_type}/{name}",
+        "ownerAccountID": "000000000000",
+        "region": region,
+    }
+    done = {"ackResourceMetadata": metadata, "conditions": SYNCED_TRUE}
+    if kind.status_field is None:
+        return [done]
+    working = _IN_PROGRESS.get(kind.name, "InProgress")
+    return [
+        {"ackResourceMetadata": metadata, kind.status_field: working, "conditions": SYNCED_FALSE},
+        {**done, kind.status_field: min(kind.succeeded)},
+    ]
 
 
 def training_lifecycle(name: str, region: str = "us-east-1") -> list[dict[str, Any]]:
