@@ -118,7 +118,6 @@ def readme(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> str:
         for s in ins
     )
     output_rows = "\n".join(f"| `{o.name}` | {o.type} | {cell(o.description)} |" for o in outs)
-    name_input = interface.snake_case(kind.name_field)
     return f"""<!-- {HEADER} -->
 # {kind.component_name}
 
@@ -130,8 +129,7 @@ validates it against the CRD schema, applies it, and watches `.status` until
 {_lineage(kind)}
 
 - every output is JSON text (strings as JSON strings, missing values as `null`);
-- without `{name_input}`, the name is derived from `run_id` and the inputs, so a
-  retried step re-attaches to its resource instead of starting a second job;
+{_naming(kind)}
 - an unknown field, a wrong type or a bad name fails before anything is created,
   naming the input and the JSON path;
 - `ACK.Recoverable` fails after `recoverable_grace_seconds`, a missing `.status`
@@ -173,6 +171,20 @@ conflict with an existing resource.
 |---|---|---|
 {output_rows}
 """
+
+
+def _naming(kind: Kind) -> str:
+    if kind.name_field is None:
+        return (
+            f"- SageMaker names a {kind.name} by ARN alone, so the custom resource's name is\n"
+            "  derived from `run_id` and the inputs: a retried step re-attaches instead of\n"
+            "  starting a second one; `sagemaker_resource_name` is the ARN;"
+        )
+    return (
+        f"- without `{interface.snake_case(kind.name_field)}`, the name is derived from `run_id` "
+        "and the inputs, so a\n  retried step re-attaches to its resource instead of starting "
+        "a second job;"
+    )
 
 
 def _lineage(kind: Kind) -> str:

@@ -107,6 +107,10 @@ OPTIONS = (
 SAGEMAKER_RESOURCE_NAME = Output(
     "sagemaker_resource_name", STRING, "The name of the SageMaker resource (given or derived)."
 )
+#: The same output for kinds SageMaker names by ARN alone (``Kind.name_field`` None).
+ARN_AS_RESOURCE_NAME = Output(
+    "sagemaker_resource_name", STRING, "The ARN of the SageMaker resource (it has no name)."
+)
 
 
 #: KFP v1 shows this output's markdown in its UI (the compiler maps the name to mlpipeline-ui-metadata).
@@ -138,16 +142,29 @@ def _describe(schema: dict[str, Any]) -> str:
 def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
     spec = crd_schema["properties"]["spec"]
     required = set(spec.get("required", ()))
+
+    def input_type(field: str, schema: dict[str, Any]) -> str:
+        if field in kind.json_text_fields:
+            return JSON_OBJECT
+        return _SCHEMA_TYPES[schema.get("type", "object")]
+
+    def description(field: str, schema: dict[str, Any]) -> str:
+        if field == kind.name_field:
+            return _NAME_DESCRIPTION
+        if field in kind.json_text_fields:
+            return _describe(schema) + " Give the JSON document; the resource gets its text."
+        return _describe(schema)
+
     fields = tuple(
         Input(
             name=snake_case(field),
-            type=_SCHEMA_TYPES[schema.get("type", "object")],
-            description=_NAME_DESCRIPTION if field == kind.name_field else _describe(schema),
+            type=input_type(field, schema),
+            description=description(field, schema),
             field=field,
             # The name may be left empty: it is then derived (naming.derived_name).
             required=field != kind.name_field
             and (field in required or snake_case(field) in kind.required_inputs),
-            default=_EMPTY_DEFAULTS[_SCHEMA_TYPES[schema.get("type", "object")]],
+            default=_EMPTY_DEFAULTS[input_type(field, schema)],
         )
         for field, schema in sorted(spec["properties"].items())
     )
@@ -173,7 +190,8 @@ def outputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Output, ...]:
         for field, type_ in kind.legacy_outputs
         if field not in status
     )
-    return (*fields, *legacy, SAGEMAKER_RESOURCE_NAME)
+    named = SAGEMAKER_RESOURCE_NAME if kind.name_field else ARN_AS_RESOURCE_NAME
+    return (*fields, *legacy, named)
 
 
 class _NotSet:

@@ -30,8 +30,10 @@ class Kind:
 
     name: str
     plural: str
-    #: The spec field that holds the SageMaker resource name.
-    name_field: str
+    #: The spec field that holds the SageMaker resource name; None where SageMaker names
+    #: the resource by ARN alone (a pipeline execution): the custom resource's name is
+    #: then always derived, and ``sagemaker_resource_name`` reports the ARN.
+    name_field: str | None
     #: The ``.status`` field that carries SageMaker's own status value (None: there is none).
     status_field: str | None = None
     succeeded: frozenset[str] = frozenset()
@@ -58,6 +60,9 @@ class Kind:
     console_path: str = ""
     #: CloudWatch log group, if the kind writes logs.
     log_group: str = ""
+    #: String fields that hold a JSON document (a pipeline definition): the input takes the
+    #: document as a JsonObject, checked as JSON at once, and the resource gets its text.
+    json_text_fields: frozenset[str] = frozenset()
     #: Outputs the upstream component declared for status fields this CRD lacks
     #: (ACK name, KFP type); kept so pipelines that reference them still compile.
     legacy_outputs: tuple[tuple[str, str], ...] = ()
@@ -192,6 +197,43 @@ def _job_definition(name: str) -> Kind:
     )
 
 
+PIPELINE = Kind(
+    name="Pipeline",
+    plural="pipelines",
+    name_field="pipelineName",
+    status_field="pipelineStatus",
+    succeeded=frozenset({"Active"}),
+    mutable_fields=frozenset(
+        {
+            "pipelineDefinition",
+            "pipelineDefinitionS3Location",
+            "pipelineDescription",
+            "pipelineDisplayName",
+            "roleARN",
+            "parallelismConfiguration",
+        }
+    ),
+    name_pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$",
+    json_text_fields=frozenset({"pipelineDefinition"}),
+    component_name="Sagemaker - Pipeline",
+    replaces_upstream=False,
+)
+
+PIPELINE_EXECUTION = Kind(
+    name="PipelineExecution",
+    plural="pipelineexecutions",
+    name_field=None,
+    status_field="pipelineExecutionStatus",
+    succeeded=frozenset({"Succeeded"}),
+    failed=frozenset({"Failed"}),
+    stopped=frozenset({"Stopped"}),
+    mutable_fields=frozenset(
+        {"pipelineExecutionDescription", "pipelineExecutionDisplayName", "parallelismConfiguration"}
+    ),
+    component_name="Sagemaker - PipelineExecution",
+    replaces_upstream=False,
+)
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -203,6 +245,8 @@ KINDS: dict[str, Kind] = {
         ENDPOINT_CONFIG,
         ENDPOINT,
         MONITORING_SCHEDULE,
+        PIPELINE,
+        PIPELINE_EXECUTION,
         *(
             _job_definition(f"{check}JobDefinition")
             for check in ("DataQuality", "ModelBias", "ModelExplainability", "ModelQuality")

@@ -21,11 +21,15 @@ from ack_components.kinds import Kind
 UI_METADATA_FILE = "mlpipeline-ui-metadata.json"
 
 
-def values(outputs: tuple[Output, ...], resource: dict[str, Any], name: str) -> dict[str, str]:
+def values(
+    outputs: tuple[Output, ...], resource: dict[str, Any], name: str | None
+) -> dict[str, str]:
+    """``name`` fills ``sagemaker_resource_name`` (None: not known, written as null)."""
     status = resource.get("status") or {}
     result = {}
     for output in outputs:
-        value = name if output is SAGEMAKER_RESOURCE_NAME else status.get(output.field or "")
+        named = output.name == SAGEMAKER_RESOURCE_NAME.name
+        value = name if named else status.get(output.field or "")
         result[output.name] = json.dumps(value, sort_keys=True)
     return result
 

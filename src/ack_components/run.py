@@ -87,12 +87,18 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
         for spec in specs.values()
         if spec.field and values[spec.name] is not NOT_SET
     }
+    for field in kind.json_text_fields & spec_values.keys():
+        spec_values[field] = json.dumps(spec_values[field])
     run_id = values["run_id"] if values["run_id"] is not NOT_SET else ""
-    name_input = interface.snake_case(kind.name_field)
-    if kind.name_field not in spec_values:
-        spec_values[kind.name_field] = naming.derived_name(kind.name_prefix, run_id, spec_values)
-    name = spec_values[kind.name_field]
-    naming.check_sagemaker_name(name_input, name, kind.name_pattern)
+    if kind.name_field is None:  # SageMaker names it by ARN; only the custom resource is named
+        name = naming.derived_name(kind.name_prefix, run_id, spec_values)
+    else:
+        if kind.name_field not in spec_values:
+            derived = naming.derived_name(kind.name_prefix, run_id, spec_values)
+            spec_values[kind.name_field] = derived
+        name = spec_values[kind.name_field]
+        name_input = interface.snake_case(kind.name_field)
+        naming.check_sagemaker_name(name_input, name, kind.name_pattern)
     region = values["region"]
     resource = render.render(
         kind,
@@ -229,7 +235,10 @@ def _apply_and_follow(
 
     outcome = "Succeeded" if isinstance(verdict, status.Done) else "Failed"
     final = last or {}
-    texts = outputs.values(interface.outputs(kind, schema.bundled(kind.name)), final, name)
+    arn = ((final.get("status") or {}).get("ackResourceMetadata") or {}).get("arn")
+    texts = outputs.values(
+        interface.outputs(kind, schema.bundled(kind.name)), final, name if kind.name_field else arn
+    )
     texts[interface.UI_METADATA.name] = json.dumps(
         outputs.ui_metadata(kind, final, prepared.region, name, outcome)
     )

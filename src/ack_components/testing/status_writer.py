@@ -16,8 +16,14 @@ from kubernetes import client
 
 from ack_components.kinds import GROUP, TRAINING_JOB, VERSION, Kind
 
-#: The status value a kind shows while SageMaker works on it, where it is not InProgress.
-_IN_PROGRESS = {"Endpoint": "Creating", "MonitoringSchedule": "Pending"}
+#: The status value a kind shows while SageMaker works on it, where it is not InProgress
+#: (None: it has no such phase).
+_IN_PROGRESS = {
+    "Endpoint": "Creating",
+    "MonitoringSchedule": "Pending",
+    "Pipeline": None,
+    "PipelineExecution": "Executing",
+}
 
 SYNCED_FALSE = [{"type": "ACK.ResourceSynced", "status": "False"}]
 SYNCED_TRUE = [{"type": "ACK.ResourceSynced", "status": "True"}]
@@ -37,6 +43,8 @@ def lifecycle(kind: Kind, name: str, region: str = "us-east-1") -> list[dict[str
     if kind.status_field is None:
         return [done]
     working = _IN_PROGRESS.get(kind.name, "InProgress")
+    if working is None:
+        return [{**done, kind.status_field: min(kind.succeeded)}]
     return [
         {"ackResourceMetadata": metadata, kind.status_field: working, "conditions": SYNCED_FALSE},
         {**done, kind.status_field: min(kind.succeeded)},
