@@ -248,6 +248,35 @@ def generate(kind: Kind, schema: dict[str, Any]) -> dict[Path, str]:
     }
 
 
+INDEX = REPO / "components" / "README.md"
+
+
+def index(table: Sequence[Kind]) -> str:
+    """``components/README.md``: every component, what ends it, and what it replaces."""
+
+    def done_when(kind: Kind) -> str:
+        if kind.status_field is None:
+            return "ARN reported"
+        return f"`{kind.status_field}` {' or '.join(sorted(kind.succeeded))}"
+
+    rows = "\n".join(
+        f"| [{k.component_name}]({k.name}/README.md) | {k.name} | {done_when(k)} | "
+        f"{'drop-in for upstream v2' if k.replaces_upstream else 'new'} |"
+        for k in table
+    )
+    return f"""<!-- {HEADER} -->
+# Components
+
+One component per SageMaker kind the ACK controller serves. Each step is done when
+its status says so and `ACK.ResourceSynced` is True; it fails on a failure value,
+`ACK.Terminal`, a lasting `ACK.Recoverable`, or a timeout.
+
+| component | kind | done when | |
+|---|---|---|---|
+{rows}
+"""
+
+
 def stale(files: dict[Path, str]) -> list[str]:
     problems = []
     for path, text in files.items():
@@ -267,6 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     files: dict[Path, str] = {}
     for kind in kinds.KINDS.values():
         files.update(generate(kind, crd_schema(kind)))
+    files[INDEX] = index(list(kinds.KINDS.values()))
     if args.check:
         problems = stale(files)
         for problem in problems:

@@ -225,7 +225,8 @@ PIPELINE_EXECUTION = Kind(
     name_field=None,
     status_field="pipelineExecutionStatus",
     succeeded=frozenset({"Succeeded"}),
-    failed=frozenset({"Failed"}),
+    # Some steps failed but the pipeline let it finish: not a success for the step running it.
+    failed=frozenset({"Failed", "CompletedWithFailures"}),
     stopped=frozenset({"Stopped"}),
     mutable_fields=frozenset(
         {"pipelineExecutionDescription", "pipelineExecutionDisplayName", "parallelismConfiguration"}
@@ -233,6 +234,143 @@ PIPELINE_EXECUTION = Kind(
     component_name="Sagemaker - PipelineExecution",
     replaces_upstream=False,
 )
+
+LABELING_JOB = _new_job(
+    "LabelingJob",
+    console_path="labeling-jobs/{name}",
+    log_group="/aws/sagemaker/LabelingJobs",
+)
+
+FEATURE_GROUP = Kind(
+    name="FeatureGroup",
+    plural="featuregroups",
+    name_field="featureGroupName",
+    status_field="featureGroupStatus",
+    succeeded=frozenset({"Created"}),
+    failed=frozenset({"CreateFailed", "DeleteFailed"}),
+    name_pattern=r"^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$",
+    component_name="Sagemaker - FeatureGroup",
+    replaces_upstream=False,
+)
+
+INFERENCE_COMPONENT = Kind(
+    name="InferenceComponent",
+    plural="inferencecomponents",
+    name_field="inferenceComponentName",
+    status_field="inferenceComponentStatus",
+    succeeded=frozenset({"InService"}),
+    failed=frozenset({"Failed"}),
+    mutable_fields=frozenset({"specification", "runtimeConfig", "deploymentConfig"}),
+    name_pattern=r"^[a-zA-Z0-9]([\-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$",
+    component_name="Sagemaker - InferenceComponent",
+    replaces_upstream=False,
+)
+
+MODEL_PACKAGE_GROUP = Kind(
+    name="ModelPackageGroup",
+    plural="modelpackagegroups",
+    name_field="modelPackageGroupName",
+    status_field="modelPackageGroupStatus",
+    succeeded=frozenset({"Completed"}),
+    failed=frozenset({"Failed", "DeleteFailed"}),
+    component_name="Sagemaker - ModelPackageGroup",
+    replaces_upstream=False,
+)
+
+MODEL_PACKAGE = Kind(
+    name="ModelPackage",
+    plural="modelpackages",
+    # A versioned package is named by its group and version: SageMaker gives it only an ARN.
+    name_field=None,
+    status_field="modelPackageStatus",
+    succeeded=frozenset({"Completed"}),
+    failed=frozenset({"Failed"}),
+    # Approving (or rejecting) a registered model is the update that matters.
+    mutable_fields=frozenset(
+        {"modelApprovalStatus", "approvalDescription", "customerMetadataProperties"}
+    ),
+    component_name="Sagemaker - ModelPackage",
+    replaces_upstream=False,
+)
+
+NOTEBOOK_INSTANCE = Kind(
+    name="NotebookInstance",
+    plural="notebookinstances",
+    name_field="notebookInstanceName",
+    status_field="notebookInstanceStatus",
+    succeeded=frozenset({"InService"}),
+    # Stopped is not a verdict: the controller stops an instance to update it.
+    failed=frozenset({"Failed"}),
+    mutable_fields=frozenset(
+        {
+            "instanceType",
+            "roleARN",
+            "volumeSizeInGB",
+            "lifecycleConfigName",
+            "acceleratorTypes",
+            "defaultCodeRepository",
+            "additionalCodeRepositories",
+            "rootAccess",
+            "instanceMetadataServiceConfiguration",
+        }
+    ),
+    component_name="Sagemaker - NotebookInstance",
+    console_path="notebook-instances/{name}",
+    replaces_upstream=False,
+)
+
+NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG = Kind(
+    name="NotebookInstanceLifecycleConfig",
+    plural="notebookinstancelifecycleconfigs",
+    name_field="notebookInstanceLifecycleConfigName",
+    mutable_fields=frozenset({"onCreate", "onStart"}),
+    short_name="nblifecycle",
+    component_name="Sagemaker - NotebookInstanceLifecycleConfig",
+    replaces_upstream=False,
+)
+
+PROJECT = Kind(
+    name="Project",
+    plural="projects",
+    name_field="projectName",
+    status_field="projectStatus",
+    succeeded=frozenset({"CreateCompleted", "UpdateCompleted"}),
+    failed=frozenset({"CreateFailed", "UpdateFailed", "DeleteFailed"}),
+    mutable_fields=frozenset({"projectDescription", "serviceCatalogProvisioningDetails"}),
+    name_pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$",
+    component_name="Sagemaker - Project",
+    replaces_upstream=False,
+)
+
+
+def _studio(
+    name: str,
+    name_field: str,
+    mutable_fields: frozenset[str] = frozenset(),
+    failed: frozenset[str] = frozenset({"Failed", "Update_Failed", "Delete_Failed"}),
+) -> Kind:
+    """SageMaker Studio's kinds share one status field and most of its values."""
+    return Kind(
+        name=name,
+        plural=name.lower() + "s",
+        name_field=name_field,
+        status_field="status",
+        succeeded=frozenset({"InService"}),
+        failed=failed,
+        mutable_fields=mutable_fields,
+        component_name=f"Sagemaker - {name}",
+        replaces_upstream=False,
+    )
+
+
+DOMAIN = _studio(
+    "Domain",
+    "domainName",
+    frozenset({"defaultUserSettings", "defaultSpaceSettings", "domainSettings"}),
+)
+USER_PROFILE = _studio("UserProfile", "userProfileName", frozenset({"userSettings"}))
+SPACE = _studio("Space", "spaceName", frozenset({"spaceSettings", "spaceDisplayName"}))
+APP = _studio("App", "appName", failed=frozenset({"Failed", "Deleted"}))
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -247,6 +385,18 @@ KINDS: dict[str, Kind] = {
         MONITORING_SCHEDULE,
         PIPELINE,
         PIPELINE_EXECUTION,
+        LABELING_JOB,
+        FEATURE_GROUP,
+        INFERENCE_COMPONENT,
+        MODEL_PACKAGE_GROUP,
+        MODEL_PACKAGE,
+        NOTEBOOK_INSTANCE,
+        NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG,
+        PROJECT,
+        DOMAIN,
+        USER_PROFILE,
+        SPACE,
+        APP,
         *(
             _job_definition(f"{check}JobDefinition")
             for check in ("DataQuality", "ModelBias", "ModelExplainability", "ModelQuality")

@@ -30,8 +30,13 @@ def check_sagemaker_name(input_name: str, value: str, pattern: str) -> None:
 
 
 def metadata_name(sagemaker_name: str) -> str:
-    """The CR's ``metadata.name``: SageMaker names are case-insensitive, Kubernetes' are lowercase."""
-    name = sagemaker_name.lower()
+    """The CR's ``metadata.name``: SageMaker names are case-insensitive, Kubernetes' are lowercase.
+
+    Underscores (feature group names allow them) become hyphens. Two SageMaker names
+    that meet in one CR name cannot pass unnoticed: the spec holds the real name, so
+    the second one fails as a spec conflict.
+    """
+    name = sagemaker_name.lower().replace("_", "-")
     if not _DNS1123_LABEL.fullmatch(name) or len(name) > 63:
         raise InvalidName(f"{sagemaker_name!r} cannot be a Kubernetes object name (DNS-1123 label)")
     return name

@@ -24,6 +24,10 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
+def test_the_components_index_is_current() -> None:
+    assert codegen.stale({codegen.INDEX: codegen.index(list(kinds.KINDS.values()))}) == []
+
+
 @pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
 def test_generated_files_are_current(kind: kinds.Kind) -> None:
     problems = codegen.stale(codegen.generate(kind, schema.bundled(kind.name)))

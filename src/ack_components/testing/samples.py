@@ -208,6 +208,180 @@ def transform_spec(model_name: str, bucket: str = "bucket") -> dict[str, Any]:
     }
 
 
+LABELING_LAMBDA = "arn:aws:lambda:us-east-1:432418664414:function:{}-ImageMultiClass"
+
+
+def labeling_spec(bucket: str = "bucket") -> dict[str, Any]:
+    """Ground Truth image classification of the MNIST images by a private workteam."""
+    prefix = f"s3://{bucket}/mnist_kmeans_example/labeling"
+    return {
+        "humanTaskConfig": {
+            "workteamARN": "arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/team",
+            "uiConfig": {"uiTemplateS3URI": f"{prefix}/template.liquid"},
+            "preHumanTaskLambdaARN": LABELING_LAMBDA.format("PRE"),
+            "taskTitle": "Which digit is this?",
+            "taskDescription": "Pick the digit shown in the image",
+            "numberOfHumanWorkersPerDataObject": 1,
+            "taskTimeLimitInSeconds": 300,
+            "annotationConsolidationConfig": {
+                "annotationConsolidationLambdaARN": LABELING_LAMBDA.format("ACS")
+            },
+        },
+        "inputConfig": {
+            "dataSource": {"s3DataSource": {"manifestS3URI": f"{prefix}/input.manifest"}}
+        },
+        "labelAttributeName": "digit",
+        "outputConfig": {"s3OutputPath": f"{prefix}/output"},
+        "roleARN": ROLE,
+    }
+
+
+def feature_group_spec(bucket: str = "bucket") -> dict[str, Any]:
+    return {
+        "eventTimeFeatureName": "event_time",
+        "recordIdentifierFeatureName": "image_id",
+        "featureDefinitions": [
+            {"featureName": "image_id", "featureType": "String"},
+            {"featureName": "event_time", "featureType": "Fractional"},
+            {"featureName": "cluster", "featureType": "Integral"},
+        ],
+        "onlineStoreConfig": {"enableOnlineStore": True},
+        "offlineStoreConfig": {
+            "s3StorageConfig": {"s3URI": f"s3://{bucket}/mnist_kmeans_example/features"}
+        },
+        "roleARN": ROLE,
+    }
+
+
+def inference_component_spec(endpoint_name: str, model_name: str) -> dict[str, Any]:
+    return {
+        "endpointName": endpoint_name,
+        "variantName": "AllTraffic",
+        "specification": {
+            "modelName": model_name,
+            "computeResourceRequirements": {
+                "minMemoryRequiredInMb": 1024,
+                "numberOfCPUCoresRequired": 1,
+            },
+        },
+        "runtimeConfig": {"copyCount": 1},
+    }
+
+
+def model_package_group_spec() -> dict[str, Any]:
+    return {"modelPackageGroupDescription": "KMeans on MNIST, every trained version"}
+
+
+def model_package_spec(group: str, model_data_url: str) -> dict[str, Any]:
+    """A version of the KMeans model in the registry, waiting for approval."""
+    return {
+        "modelPackageGroupName": group,
+        "modelApprovalStatus": "PendingManualApproval",
+        "inferenceSpecification": {
+            "containers": [{"image": IMAGE, "modelDataURL": model_data_url}],
+            "supportedContentTypes": ["text/csv"],
+            "supportedResponseMIMETypes": ["application/json"],
+        },
+    }
+
+
+def notebook_instance_spec() -> dict[str, Any]:
+    return {"instanceType": "ml.t3.medium", "roleARN": ROLE, "volumeSizeInGB": 5}
+
+
+def notebook_lifecycle_config_spec() -> dict[str, Any]:
+    # base64 of "#!/bin/bash\npip install --upgrade sagemaker\n"
+    return {
+        "onStart": [{"content": "IyEvYmluL2Jhc2gKcGlwIGluc3RhbGwgLS11cGdyYWRlIHNhZ2VtYWtlcgo="}]
+    }
+
+
+def project_spec() -> dict[str, Any]:
+    return {
+        "projectDescription": "MLOps template for KMeans on MNIST",
+        "serviceCatalogProvisioningDetails": {
+            "productID": "prod-abcdefghijklm",
+            "provisioningArtifactID": "pa-abcdefghijklm",
+        },
+    }
+
+
+def domain_spec() -> dict[str, Any]:
+    return {
+        "authMode": "IAM",
+        "defaultUserSettings": {"executionRole": ROLE},
+        "subnetIDs": ["subnet-0123456789abcdef0"],
+        "vpcID": "vpc-0123456789abcdef0",
+    }
+
+
+def user_profile_spec(domain_id: str) -> dict[str, Any]:
+    return {"domainID": domain_id, "userSettings": {"executionRole": ROLE}}
+
+
+def space_spec(domain_id: str) -> dict[str, Any]:
+    return {"domainID": domain_id}
+
+
+def app_spec(domain_id: str, user_profile: str) -> dict[str, Any]:
+    return {"appType": "JupyterServer", "domainID": domain_id, "userProfileName": user_profile}
+
+
+def spec_for(kind: str) -> dict[str, Any]:
+    """A valid spec (without its name) for every kind the components run."""
+    model_data = "s3://bucket/mnist_kmeans_example/output/model.tar.gz"
+    domain = "d-abcdefghijkl"
+    definition = {"Version": "2020-12-01", "Steps": []}
+    specs: dict[str, Any] = {
+        "TrainingJob": lambda: kmeans_mnist_spec(),
+        "HyperParameterTuningJob": kmeans_tuning_spec,
+        "ProcessingJob": processing_spec,
+        "TransformJob": lambda: transform_spec("kmeans-model"),
+        "LabelingJob": labeling_spec,
+        "Model": lambda: kmeans_model_spec(model_data),
+        "EndpointConfig": lambda: endpoint_config_spec("kmeans-model"),
+        "Endpoint": lambda: endpoint_spec("kmeans-config"),
+        "InferenceComponent": lambda: inference_component_spec("kmeans-endpoint", "kmeans-model"),
+        "MonitoringSchedule": lambda: monitoring_schedule_spec("kmeans-data-quality"),
+        "DataQualityJobDefinition": lambda: data_quality_job_definition_spec("kmeans-endpoint"),
+        "Pipeline": lambda: {"pipelineDefinition": definition, "roleARN": ROLE},
+        "PipelineExecution": lambda: {"pipelineName": "kmeans-pipeline"},
+        "FeatureGroup": feature_group_spec,
+        "ModelPackageGroup": model_package_group_spec,
+        "ModelPackage": lambda: model_package_spec("kmeans", model_data),
+        "NotebookInstance": notebook_instance_spec,
+        "NotebookInstanceLifecycleConfig": notebook_lifecycle_config_spec,
+        "Project": project_spec,
+        "Domain": domain_spec,
+        "UserProfile": lambda: user_profile_spec(domain),
+        "Space": lambda: space_spec(domain),
+        "App": lambda: app_spec(domain, "kmeans-user"),
+    }
+    for check in ("ModelBias", "ModelExplainability", "ModelQuality"):
+        specs[f"{check}JobDefinition"] = lambda check=check: _clarify_job_definition(check)
+    return dict(specs[kind]())
+
+
+def _clarify_job_definition(check: str) -> dict[str, Any]:
+    """A model-monitor job definition of the other three sorts, from the data-quality one."""
+    base = data_quality_job_definition_spec("kmeans-endpoint")
+    prefix = check[0].lower() + check[1:]
+    app = {"imageURI": base["dataQualityAppSpecification"]["imageURI"]}
+    if check == "ModelQuality":
+        app["problemType"] = "Regression"
+    job_input: dict[str, Any] = {"endpointInput": base["dataQualityJobInput"]["endpointInput"]}
+    if check != "ModelExplainability":
+        job_input["groundTruthS3Input"] = {"s3URI": "s3://bucket/mnist_kmeans_example/truth"}
+    return {
+        f"{prefix}AppSpecification": app
+        | ({"configURI": "s3://bucket/analysis.json"} if check != "ModelQuality" else {}),
+        f"{prefix}JobInput": job_input,
+        f"{prefix}JobOutputConfig": base["dataQualityJobOutputConfig"],
+        "jobResources": base["jobResources"],
+        "roleARN": ROLE,
+    }
+
+
 def as_inputs(spec: dict[str, Any], region: str = "us-east-1", **overrides: Any) -> dict[str, str]:
     """Spec fields as component input text (JSON, as KFP passes it), plus the region.
 
