@@ -16,15 +16,18 @@ from pathlib import Path
 
 from kfp import compiler, components, dsl
 
+# The training step is the one samples/training_pipeline.py (beside this file) runs.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from training_pipeline import KMEANS_IMAGE, kmeans_training
+
 COMPONENTS = Path(__file__).resolve().parents[1] / "components"
-KMEANS_IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
 
 
 def load(kind: str):  # a kfp component factory
     return components.load_component_from_file(str(COMPONENTS / kind / "component.yaml"))
 
 
-training_job_op, model_op = load("TrainingJob"), load("Model")
+model_op = load("Model")
 endpoint_config_op, endpoint_op = load("EndpointConfig"), load("Endpoint")
 
 
@@ -61,27 +64,7 @@ def deploy_pipeline(
     bucket: str = "my-bucket",
     instance_type: str = "ml.m5.large",
 ) -> None:
-    training = training_job_op(
-        region=region,
-        role_arn=role_arn,
-        algorithm_specification={"trainingImage": KMEANS_IMAGE, "trainingInputMode": "File"},
-        hyper_parameters={"k": "10", "feature_dim": "784"},
-        input_data_config=[
-            {
-                "channelName": "train",
-                "dataSource": {
-                    "s3DataSource": {
-                        "s3URI": f"s3://{bucket}/mnist_kmeans_example/train_data",
-                        "s3DataType": "S3Prefix",
-                        "s3DataDistributionType": "FullyReplicated",
-                    }
-                },
-            }
-        ],
-        output_data_config={"s3OutputPath": f"s3://{bucket}/mnist_kmeans_example/output"},
-        resource_config={"instanceCount": 1, "instanceType": "ml.m5.2xlarge", "volumeSizeInGB": 5},
-        stopping_condition={"maxRuntimeInSeconds": 3600},
-    )
+    training = kmeans_training(region, role_arn, bucket)
     container = serving_container_op(
         model_artifacts=training.outputs["model_artifacts"], image=KMEANS_IMAGE
     )

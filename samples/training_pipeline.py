@@ -31,13 +31,9 @@ model_location_op = components.create_component_from_func(
 )
 
 
-@dsl.pipeline(name="mnist-kmeans-training", description="KMeans on MNIST through ACK")
-def training_pipeline(
-    region: str = "us-east-1",
-    role_arn: str = "arn:aws:iam::123456789012:role/SageMakerExecution",
-    bucket: str = "my-bucket",
-) -> None:
-    training = training_job_op(
+def kmeans_training(region: str, role_arn: str, bucket: str) -> dsl.ContainerOp:
+    """The KMeans MNIST training step (``samples/deploy_pipeline.py`` starts with it too)."""
+    return training_job_op(
         region=region,
         role_arn=role_arn,
         algorithm_specification={"trainingImage": KMEANS_IMAGE, "trainingInputMode": "File"},
@@ -61,6 +57,15 @@ def training_pipeline(
         resource_config={"instanceCount": 1, "instanceType": "ml.m5.2xlarge", "volumeSizeInGB": 5},
         stopping_condition={"maxRuntimeInSeconds": 3600},
     )
+
+
+@dsl.pipeline(name="mnist-kmeans-training", description="KMeans on MNIST through ACK")
+def training_pipeline(
+    region: str = "us-east-1",
+    role_arn: str = "arn:aws:iam::123456789012:role/SageMakerExecution",
+    bucket: str = "my-bucket",
+) -> None:
+    training = kmeans_training(region, role_arn, bucket)
     model_location_op(model_artifacts=training.outputs["model_artifacts"])
 
 
