@@ -176,9 +176,10 @@ conflict with an existing resource.
 def _naming(kind: Kind) -> str:
     if kind.name_field is None:
         return (
-            f"- SageMaker names a {kind.name} by ARN alone, so the custom resource's name is\n"
-            "  derived from `run_id` and the inputs: a retried step re-attaches instead of\n"
-            "  starting a second one; `sagemaker_resource_name` is the ARN;"
+            f"- SageMaker names a {kind.name} by ARN alone: the custom resource's name is\n"
+            "  `resource_name`, or when empty derived from `run_id` and the inputs, so a\n"
+            "  retried step re-attaches instead of starting a second one; give the same\n"
+            "  `resource_name` to update it; `sagemaker_resource_name` is the ARN;"
         )
     return (
         f"- without `{interface.snake_case(kind.name_field)}`, the name is derived from `run_id` "

@@ -104,6 +104,15 @@ OPTIONS = (
     ),
 )
 
+#: For kinds SageMaker names by ARN alone (``Kind.name_field`` None): the handle a re-run
+#: uses to find the resource again, e.g. to approve a model package it registered.
+RESOURCE_NAME = Input(
+    "resource_name",
+    STRING,
+    "Name of the custom resource (SageMaker gives this resource only an ARN); when empty, "
+    "derived from run_id and the inputs. Give the same name again to update the resource.",
+)
+
 SAGEMAKER_RESOURCE_NAME = Output(
     "sagemaker_resource_name", STRING, "The name of the SageMaker resource (given or derived)."
 )
@@ -168,7 +177,8 @@ def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
         )
         for field, schema in sorted(spec["properties"].items())
     )
-    return (REGION, *fields, *OPTIONS)
+    handle = () if kind.name_field else (RESOURCE_NAME,)
+    return (REGION, *fields, *handle, *OPTIONS)
 
 
 def outputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Output, ...]:

@@ -42,6 +42,16 @@ def metadata_name(sagemaker_name: str) -> str:
     return name
 
 
+def check_metadata_name(input_name: str, value: str) -> str:
+    """A custom resource name given as is: it must already be a lowercase DNS-1123 label."""
+    if not _DNS1123_LABEL.fullmatch(value) or len(value) > 63:
+        raise InvalidName(
+            f"input {input_name}: {value!r} is not a valid Kubernetes object name (1-63 "
+            "lowercase letters, digits and hyphens, starting and ending with a letter or digit)"
+        )
+    return value
+
+
 def derived_name(prefix: str, run_id: str, spec: dict[str, Any]) -> str:
     """A name fixed by the run and the step's inputs: the same again on a retry of that step.
 

@@ -91,7 +91,10 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
         spec_values[field] = json.dumps(spec_values[field])
     run_id = values["run_id"] if values["run_id"] is not NOT_SET else ""
     if kind.name_field is None:  # SageMaker names it by ARN; only the custom resource is named
+        given = values[interface.RESOURCE_NAME.name]
         name = naming.derived_name(kind.name_prefix, run_id, spec_values)
+        if given is not NOT_SET:
+            name = naming.check_metadata_name(interface.RESOURCE_NAME.name, given)
     else:
         if kind.name_field not in spec_values:
             derived = naming.derived_name(kind.name_prefix, run_id, spec_values)
