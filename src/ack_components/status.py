@@ -15,7 +15,8 @@ the component. Rules, in order:
 - ``ACK.Terminal`` True → failed with its message (the spec must change);
 - the SageMaker status is a failure value → failed with ``failureReason``;
   a stopped value → failed ("stopped");
-- the status is a success value and ``ACK.ResourceSynced`` is True → done,
+- the status is a success value and ``ACK.ResourceSynced`` is True (or, if the
+  controller writes no ResourceSynced, ``Ready``) → done,
   unless a debugger/profiler rule ended in Error or IssuesFound; for a kind
   without a status value, the ARN and ``ACK.ResourceSynced`` True → done;
 - ``ACK.Recoverable`` True → wait, but only for the grace period;
@@ -32,6 +33,9 @@ from typing import Any
 from ack_components.kinds import Kind
 
 TERMINAL, RECOVERABLE, SYNCED = "ACK.Terminal", "ACK.Recoverable", "ACK.ResourceSynced"
+#: ACK runtimes since v0.53.0 also write ``Ready``; a runtime that wrote no ResourceSynced
+#: (v0.16.0 dropped it by mistake) is judged by ``Ready`` instead.
+READY = "Ready"
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,7 @@ def assess(
         )
     if value in kind.stopped:
         return tracker, Failed(f"the SageMaker {kind.name} was stopped (status {value})")
-    if _true(conds.get(SYNCED)):
+    if _true(conds.get(SYNCED, conds.get(READY))):
         if kind.status_field is None and (status.get("ackResourceMetadata") or {}).get("arn"):
             return tracker, Done("Synced")
         if value in kind.succeeded:

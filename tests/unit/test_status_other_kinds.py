@@ -93,3 +93,13 @@ def test_an_old_terminal_condition_does_not_fail_the_update_that_may_fix_it() ->
     tracker = Tracker(started=T0, status_before_update=before)
     verdict = assess(kinds.MONITORING_SCHEDULE, resource(**before), tracker, T0 + 1, POLICY)[1]
     assert isinstance(verdict, Waiting)
+
+
+def test_ready_stands_in_for_a_missing_resource_synced() -> None:
+    ready = condition("Ready")
+    done = resource(endpointStatus="InService", conditions=[ready])
+    assert assess(kinds.ENDPOINT, done, Tracker(started=T0), T0 + 1, POLICY)[1] == Done("InService")
+    # When both are there, ResourceSynced decides.
+    both = resource(endpointStatus="InService", conditions=[ready, SYNCED_FALSE])
+    verdict = assess(kinds.ENDPOINT, both, Tracker(started=T0), T0 + 1, POLICY)[1]
+    assert isinstance(verdict, Waiting)
