@@ -17,7 +17,7 @@ from typing import Any
 
 from ack_components import kinds as kind_table
 from ack_components import kube, rbac
-from ack_components.kinds import GROUP, VERSION
+from ack_components.kinds import GROUP, VERSION, Kind
 
 OK, FAIL, UNKNOWN = "ok", "FAIL", "unknown"
 CONTROLLER_MARKERS = ("sagemaker-controller", "sagemaker-chart")
@@ -47,7 +47,7 @@ def check_api(api: Any) -> Check:
     return Check("API server reachable", OK, f"Kubernetes {version.git_version}")
 
 
-def check_crds(api: Any) -> Check:
+def check_crds(api: Any, chosen: Sequence[Kind]) -> Check:
     from kubernetes.client.exceptions import ApiException
 
     try:
@@ -62,7 +62,7 @@ def check_crds(api: Any) -> Check:
             )
         raise
     served = sorted(r["kind"] for r in found.get("resources", []) if "/" not in r["name"])
-    missing = sorted(set(kind_table.KINDS) - set(served))
+    missing = sorted({k.name for k in chosen} - set(served))
     if missing:
         return Check(
             "SageMaker CRDs installed",
@@ -147,12 +147,12 @@ def _watched_namespaces(deployment: Any) -> list[str]:
     return []
 
 
-def check_permissions(api: Any, namespace: str) -> Check:
+def check_permissions(api: Any, namespace: str, chosen: Sequence[Kind]) -> Check:
     from kubernetes import client
 
     authz = client.AuthorizationV1Api(api)
     missing: dict[str, list[str]] = {}  # plural → verbs it lacks
-    for kind in kind_table.KINDS.values():
+    for kind in chosen:
         for verb in rbac.VERBS:
             review = authz.create_self_subject_access_review(
                 {
@@ -177,12 +177,19 @@ def check_permissions(api: Any, namespace: str) -> Check:
             FAIL,
             "missing: "
             + "; ".join(f"{', '.join(v)} on {', '.join(p)}" for v, p in by_verbs.items()),
-            f"ack-components rbac --namespace {namespace} --service-account <account> --apply",
+            f"ack-components rbac --namespace {namespace} --service-account <account> "
+            + ("" if len(chosen) == len(kind_table.KINDS) else f"--kinds {_names(chosen)} ")
+            + "--apply",
         )
     return Check(
         "permissions",
         OK,
-        f"{', '.join(rbac.VERBS)} on all {len(kind_table.KINDS)} kinds the components run",
+        f"{', '.join(rbac.VERBS)} on "
+        + (
+            f"all {len(chosen)} kinds the components run"
+            if len(chosen) == len(kind_table.KINDS)
+            else ", ".join(k.plural for k in chosen)
+        ),
     )
 
 
@@ -208,14 +215,20 @@ def check_region(api: Any, namespace: str) -> Check:
     )
 
 
-def run_checks(api: Any, namespace: str) -> list[Check]:
+def _names(chosen: Sequence[Kind]) -> str:
+    return ",".join(k.name for k in chosen)
+
+
+def run_checks(api: Any, namespace: str, chosen: Sequence[Kind] | None = None) -> list[Check]:
+    """Every check, for ``chosen`` kinds (default: all the components run)."""
+    kinds = list(chosen or kind_table.KINDS.values())
     reachable = check_api(api)
     if reachable.result == FAIL:
         return [reachable]
     checks: list[Callable[[], Check | list[Check]]] = [
-        lambda: check_crds(api),
+        lambda: check_crds(api, kinds),
         lambda: check_controller(api, namespace),
-        lambda: check_permissions(api, namespace),
+        lambda: check_permissions(api, namespace, kinds),
         lambda: check_region(api, namespace),
     ]
     found = [reachable]
@@ -242,8 +255,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--namespace", default="")
     parser.add_argument("--kubeconfig")
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
+    parser.add_argument(
+        "--kinds",
+        default=",".join(kind_table.KINDS),
+        help="comma list of the kinds your pipelines run, as given to `rbac --kinds` "
+        "(default: all)",
+    )
     args = parser.parse_args(argv)
+    try:
+        chosen = kind_table.parse_list(args.kinds)
+    except KeyError as error:
+        parser.error(str(error.args[0]))
     namespace = kube.current_namespace(args.namespace, args.kubeconfig)
-    checks = run_checks(kube.api_client(args.kubeconfig), namespace)
+    checks = run_checks(kube.api_client(args.kubeconfig), namespace, chosen)
     print(json.dumps([asdict(c) for c in checks], indent=2) if args.json else table(checks))
     return 1 if any(c.result == FAIL for c in checks) else 0

@@ -411,3 +411,8 @@ def get(name: str) -> Kind:
     except KeyError:
         known = ", ".join(sorted(KINDS))
         raise KeyError(f"unknown kind {name!r}; this version supports: {known}") from None
+
+
+def parse_list(text: str) -> list[Kind]:
+    """``--kinds TrainingJob,Endpoint`` → those kinds (KeyError naming an unknown one)."""
+    return [get(name.strip()) for name in text.split(",") if name.strip()]

@@ -162,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.aggregate_to_kubeflow_edit and not (account and namespace):
         parser.error("--namespace and --service-account are needed (or a --preset that sets them)")
     try:
-        chosen = [kind_table.get(name.strip()) for name in args.kinds.split(",") if name.strip()]
+        chosen = kind_table.parse_list(args.kinds)
     except KeyError as error:
         parser.error(str(error.args[0]))
     if args.legacy_controller_binding:

@@ -152,6 +152,22 @@ def test_doctor_groups_missing_permissions_by_verb(harness: Harness) -> None:
     )
 
 
+def test_doctor_checks_only_the_kinds_asked_for(harness: Harness) -> None:
+    """A Role narrowed with `rbac --kinds TrainingJob` passes `doctor --kinds TrainingJob`."""
+    kubeconfig = runner(harness)
+    as_runner = config.new_client_from_config(str(kubeconfig))
+    found = results(doctor.run_checks(as_runner, harness.namespace, [kinds.TRAINING_JOB]))
+    assert found["permissions"] == (doctor.OK, f"{', '.join(rbac.VERBS)} on trainingjobs")
+    assert found["SageMaker CRDs installed"][0] == doctor.OK
+    everything = results(doctor.run_checks(as_runner, harness.namespace))
+    assert everything["permissions"][0] == doctor.FAIL
+    unknown = subprocess.run(
+        [CLI, "doctor", "--kinds", "TrainingJob,Trainingjob"], capture_output=True, text=True
+    )
+    assert unknown.returncode == 2
+    assert "unknown kind 'Trainingjob'" in unknown.stderr
+
+
 def controller_deployment(namespace: str, watch: str) -> dict[str, Any]:
     labels = {"app.kubernetes.io/name": "sagemaker-chart"}
     return {
