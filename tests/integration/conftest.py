@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from emulator_support import emulator, sm  # noqa: F401 (fixtures for the emulator tests)
 from harness import Harness
 
 from ack_components.sandbox.controlplane import ControlPlane

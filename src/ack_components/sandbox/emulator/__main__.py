@@ -1,4 +1,5 @@
-"""Command line: ``python -m ack_components.sandbox.emulator [--port 0] [--training-seconds 6]``.
+"""Command line: ``python -m ack_components.sandbox.emulator [--port 0] [--training-seconds 6]
+[--endpoint-seconds 3]``.
 
 Why a CLI of its own: tests and users start the emulator as a separate process (it runs from
 a virtualenv that has moto), learn its port from the single line it prints to stdout and stop
@@ -27,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         default=6.0,
         help="how long a TrainingJob runs from Create to Completed/Failed",
     )
+    parser.add_argument(
+        "--endpoint-seconds",
+        type=float,
+        default=3.0,
+        help="how long an Endpoint is Creating (or Updating) before it is InService",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
@@ -34,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ack_components.sandbox.emulator.server import HOST, make_server  # imports moto: slow
 
-    server = make_server(args.port, args.training_seconds)
+    server = make_server(args.port, args.training_seconds, args.endpoint_seconds)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -2,7 +2,8 @@
 
 Why a layer rather than patches inside moto: moto routes a request by its SigV4 credential
 scope (service, region) and ``X-Amz-Target``; reading the same two things here lets this
-module answer the TrainingJob operations from ``training.Store``, record every SageMaker/STS
+module answer the TrainingJob operations from ``training.Store`` and the Model, EndpointConfig
+and Endpoint ones from ``hosting.HostingStore``, record every SageMaker/STS
 call for tests, answer ``/_emulator/*`` control requests and turn moto's HTML 500 for
 unimplemented operations into JSON errors, while STS and every other SageMaker operation stay
 moto's, unmodified. Only this module imports moto (and werkzeug, which moto brings).
@@ -32,6 +33,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from moto.sagemaker.responses import SageMakerResponse
 
+from ack_components.sandbox.emulator.hosting import HostingStore
 from ack_components.sandbox.emulator.training import ApiError, JsonDict, Store
 
 HOST = "127.0.0.1"
@@ -46,6 +48,8 @@ _STATUS_TEXT = {
 }
 
 Handler = Callable[[str, JsonDict], JsonDict]
+#: The request member that names the resource a call is about, for the call record.
+_NAME_MEMBERS = ("TrainingJobName", "EndpointName", "EndpointConfigName", "ModelName")
 Reply = tuple[int, list[tuple[str, str]], bytes]
 
 
@@ -54,10 +58,13 @@ def _sagemaker_model() -> Any:
 
 
 class EmulatorApp:
-    """WSGI application: TrainingJob and control requests here, the rest to moto."""
+    """WSGI application: TrainingJob, hosting and control requests here, the rest to moto."""
 
-    def __init__(self, store: Store, moto_app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(
+        self, store: Store, hosting: HostingStore, moto_app: Callable[..., Iterable[bytes]]
+    ) -> None:
         self.store = store
+        self.hosting = hosting
         self.moto_app = moto_app
         self.calls: list[JsonDict] = []
         self._lock = threading.Lock()
@@ -67,6 +74,7 @@ class EmulatorApp:
             "StopTrainingJob": store.stop,
             "UpdateTrainingJob": store.update,
             "ListTrainingJobs": store.list,
+            **hosting.handlers(),
         }
         model = _sagemaker_model()
         self._required = {
@@ -112,7 +120,7 @@ class EmulatorApp:
             return _error(
                 ApiError("SerializationException", "The request body is not a JSON object.")
             )
-        self._record(operation, params.get("TrainingJobName"))
+        self._record(operation, next((params[k] for k in _NAME_MEMBERS if k in params), None))
         handler = self.handlers.get(operation)
         if handler is not None:
             missing = [m for m in self._required[operation] if m not in params]
@@ -187,6 +195,7 @@ class EmulatorApp:
                 return _json_reply(list(self.calls))
         if method == "POST" and route == "/_emulator/reset":
             self.store.reset()
+            self.hosting.reset()
             moto_api_backend.reset()
             with self._lock:
                 self.calls.clear()
@@ -231,18 +240,27 @@ def _send(start_response: StartResponse, reply: Reply) -> list[bytes]:
     return [body]
 
 
-def make_app(training_seconds: float) -> EmulatorApp:
-    members = frozenset(
-        _sagemaker_model().operation_model("DescribeTrainingJob").output_shape.members
-    )
+def make_app(training_seconds: float, endpoint_seconds: float) -> EmulatorApp:
+    model = _sagemaker_model()
+
+    def members(operation: str) -> frozenset[str]:
+        return frozenset(model.operation_model(operation).output_shape.members)
+
+    describes = ("DescribeModel", "DescribeEndpointConfig", "DescribeEndpoint")
     return EmulatorApp(
-        Store(training_seconds, members), DomainDispatcherApplication(create_backend_app)
+        Store(training_seconds, members("DescribeTrainingJob")),
+        HostingStore(endpoint_seconds, {op: members(op) for op in describes}),
+        DomainDispatcherApplication(create_backend_app),
     )
 
 
-def make_server(port: int, training_seconds: float) -> Any:
+def make_server(port: int, training_seconds: float, endpoint_seconds: float) -> Any:
     """A threaded werkzeug server on 127.0.0.1:``port`` (0 = any free port), not yet serving."""
     serving = importlib.import_module("werkzeug.serving")  # moto's dependency
     return serving.make_server(
-        HOST, port, make_app(training_seconds), threaded=True, request_handler=MotoRequestHandler
+        HOST,
+        port,
+        make_app(training_seconds, endpoint_seconds),
+        threaded=True,
+        request_handler=MotoRequestHandler,
     )
