@@ -7,8 +7,11 @@ STAMP := $(VENV)/.installed
 # The SageMaker emulator runs from its own venv: moto[server] needs pydantic 2, kfp 1.8 needs <2.
 EMULATOR_VENV := .venv-emulator
 EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
+# KFP SDK v2, only to check that the components load and compile there too.
+KFP2_VENV := .venv-kfp2
+KFP2_STAMP := $(KFP2_VENV)/.installed
 
-.PHONY: demo test unit integration lint typecheck controlplane emulator bench sandbox-up sandbox-down clean
+.PHONY: demo test unit integration lint typecheck controlplane emulator kfp2 bench sandbox-up sandbox-down clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +27,14 @@ $(EMULATOR_STAMP): pyproject.toml
 
 emulator: $(EMULATOR_STAMP)
 
+$(KFP2_STAMP):
+	test -x $(KFP2_VENV)/bin/python || $(PYTHON) -m venv $(KFP2_VENV)
+	$(KFP2_VENV)/bin/pip install -q --upgrade pip
+	$(KFP2_VENV)/bin/pip install -q 'kfp==2.17.0'
+	touch $(KFP2_STAMP)
+
+kfp2: $(KFP2_STAMP)
+
 controlplane:
 	bash tools/build.sh controlplane
 
@@ -37,10 +48,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-integration: $(STAMP) controlplane emulator
+integration: $(STAMP) controlplane emulator kfp2
 	$(BIN)/pytest -q tests/integration
 
-test: $(STAMP) controlplane emulator lint typecheck
+test: $(STAMP) controlplane emulator kfp2 lint typecheck
 	$(BIN)/pytest -q tests
 
 bench: $(STAMP) controlplane
@@ -57,4 +68,4 @@ sandbox-down: $(STAMP)
 	$(BIN)/ack-components sandbox down
 
 clean:
-	rm -rf $(VENV) $(EMULATOR_VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(EMULATOR_VENV) $(KFP2_VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache

@@ -67,7 +67,11 @@ def template(kind: Kind, schema: dict[str, Any]) -> str:
 def component_yaml(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> str:
     args: list[Any] = []
     for spec in ins:
-        args += [f"--{spec.name}", {"inputValue": spec.name}]
+        pair: list[Any] = [f"--{spec.name}", {"inputValue": spec.name}]
+        if interface.optional_without_default(spec):
+            args.append({"if": {"cond": {"isPresent": spec.name}, "then": pair}})
+        else:
+            args += pair
     for output in (*outs, interface.UI_METADATA):
         args += [interface.output_flag(output), {"outputPath": output.name}]
     document = {
@@ -102,7 +106,9 @@ def component_yaml(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> 
 
 def _input_entry(spec: Input) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": spec.name, "type": spec.type}
-    if spec is not interface.REGION:
+    if interface.optional_without_default(spec):
+        entry["optional"] = True
+    elif spec is not interface.REGION:
         entry["default"] = spec.default
     entry["description"] = spec.description + (" (required)" if spec.required else "")
     return entry

@@ -126,6 +126,12 @@ ARN_AS_RESOURCE_NAME = Output(
 UI_METADATA = Output("MLPipeline UI metadata", "UI metadata", "Markdown summary for the KFP UI.")
 
 
+def optional_without_default(spec: Input) -> bool:
+    """A number input with no value to stand for "not set": component.yaml marks it optional
+    and passes it only when given (KFP SDK v2 refuses ``''`` as a number's default)."""
+    return spec.type in (INTEGER, FLOAT) and spec.default == ""
+
+
 def output_flag(output: Output) -> str:
     """The command-line flag that receives an output's path: ``--<name>_output_path``."""
     return "--" + re.sub(r"\W+", "_", output.name).lower() + "_output_path"

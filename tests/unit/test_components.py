@@ -43,8 +43,13 @@ def test_component_loads_with_kfp_and_matches_the_interface(kind: kinds.Kind) ->
     path = REPO / "components" / kind.name / "component.yaml"
     spec = kfp.components.load_component_from_file(str(path)).component_spec
     assert spec.name == kind.component_name
-    assert [(i.name, i.type, i.default) for i in spec.inputs] == [
-        (i.name, i.type, None if i is interface.REGION else i.default)
+    assert [(i.name, i.type, i.default, bool(i.optional)) for i in spec.inputs] == [
+        (
+            i.name,
+            i.type,
+            None if i is interface.REGION or interface.optional_without_default(i) else i.default,
+            interface.optional_without_default(i),
+        )
         for i in interface.inputs(kind, crd_schema)
     ]
     assert [(o.name, o.type) for o in spec.outputs] == [
@@ -58,17 +63,31 @@ def test_every_component_argument_is_a_cli_argument(kind: kinds.Kind, tmp_path: 
     """The args component.yaml passes, with KFP's values put in, parse as the run command's."""
     path = REPO / "components" / kind.name / "component.yaml"
     document = yaml.safe_load(path.read_text())
-    defaults = {i["name"]: i.get("default", "us-east-1") for i in document["inputs"]}
-    argv = [
-        arg
-        if isinstance(arg, str)
-        else defaults[arg["inputValue"]]
-        if "inputValue" in arg
-        else str(tmp_path / arg["outputPath"])
-        for arg in document["implementation"]["container"]["args"]
-    ]
-    parsed = cli._kind_arguments(kind.name, argv, with_outputs=True)
-    assert cli._inputs(parsed) == defaults
+    defaults = {
+        i["name"]: i.get("default", "us-east-1")
+        for i in document["inputs"]
+        if not i.get("optional")
+    }
+    optional = {i["name"]: "7" for i in document["inputs"] if i.get("optional")}
+
+    def resolve(args: list[Any], given: dict[str, str]) -> list[str]:
+        """KFP's substitution: values for inputs, paths for outputs, `if` by isPresent."""
+        argv: list[str] = []
+        for arg in args:
+            if isinstance(arg, str):
+                argv.append(arg)
+            elif "inputValue" in arg:
+                argv.append(given[arg["inputValue"]])
+            elif "outputPath" in arg:
+                argv.append(str(tmp_path / arg["outputPath"]))
+            elif arg["if"]["cond"]["isPresent"] in given:
+                argv += resolve(arg["if"]["then"], given)
+        return argv
+
+    args = document["implementation"]["container"]["args"]
+    for given in (defaults, {**defaults, **optional}):
+        parsed = cli._kind_arguments(kind.name, resolve(args, given), with_outputs=True)
+        assert cli._inputs(parsed) == given
     assert getattr(parsed, "out:sagemaker_resource_name") == str(
         tmp_path / "sagemaker_resource_name"
     )
