@@ -68,16 +68,19 @@ class Output:
 
 REGION = Input("region", STRING, "The AWS region for the SageMaker resource.", required=True)
 
+RUN_ID = Input(
+    "run_id",
+    STRING,
+    "Identity of the pipeline run; with the inputs it fixes the resource name when none is "
+    "given, so a retried step re-attaches instead of starting a second job. The default is "
+    "KFP v1's (Argo's) run id; under KFP v2 pass dsl.PIPELINE_JOB_ID_PLACEHOLDER.",
+    default="{{workflow.uid}}",
+)
+
 #: Engine options: not in any CRD; defaults keep upstream pipelines' behaviour or better.
 OPTIONS = (
     Input("namespace", STRING, "Namespace of the custom resource (default: the pod's own)."),
-    Input(
-        "run_id",
-        STRING,
-        "Identity of the pipeline run; with the inputs it fixes the resource name when none is "
-        "given, so a retried step re-attaches instead of starting a second job.",
-        default="{{workflow.uid}}",
-    ),
+    RUN_ID,
     Input(
         "timeout_seconds",
         INTEGER,
@@ -112,6 +115,9 @@ RESOURCE_NAME = Input(
     "Name of the custom resource (SageMaker gives this resource only an ARN); when empty, "
     "derived from run_id and the inputs. Give the same name again to update the resource.",
 )
+
+#: A pipeline-engine placeholder left as it was: the engine did not substitute it.
+UNSUBSTITUTED = re.compile(r"\{\{[^}]*\}\}")
 
 SAGEMAKER_RESOURCE_NAME = Output(
     "sagemaker_resource_name", STRING, "The name of the SageMaker resource (given or derived)."

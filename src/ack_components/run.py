@@ -71,7 +71,8 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
     errors: list[str] = []
     values: dict[str, Any] = {}
     for spec in specs.values():
-        text = raw.get(spec.name, spec.default)
+        # run_id's default is a placeholder only a pipeline engine fills; the CLI has none.
+        text = raw.get(spec.name, "" if spec is interface.RUN_ID else spec.default)
         try:
             values[spec.name] = interface.parse(spec, text)
         except InputError as error:
@@ -79,6 +80,13 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
             continue
         if spec.required and values[spec.name] is NOT_SET:
             errors.append(f"input {spec.name} is required")
+        elif spec is interface.RUN_ID and interface.UNSUBSTITUTED.search(text):
+            # Left as is, it would give every run the same names: a new run would re-attach
+            # to the last one's resources instead of creating its own.
+            errors.append(
+                f"input run_id: {text!r} was not substituted by the pipeline engine; under "
+                "KFP v2 pass run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER"
+            )
     if errors:
         raise InputError("invalid inputs:\n  " + "\n  ".join(errors))
 

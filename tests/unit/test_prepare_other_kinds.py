@@ -58,3 +58,16 @@ def test_underscores_in_sagemaker_names_become_hyphens_in_the_resource_name() ->
     prepared = run.prepare(kinds.FEATURE_GROUP, raw, "ml")
     assert prepared.resource["metadata"]["name"] == "customers-fg"
     assert prepared.resource["spec"]["featureGroupName"] == "customers_fg"
+
+
+def test_without_run_id_the_cli_run_has_an_empty_one() -> None:
+    raw = samples.as_inputs(samples.kmeans_mnist_spec())
+    prepared = run.prepare(kinds.TRAINING_JOB, raw, "ml")
+    assert prepared.resource["metadata"]["annotations"]["ack-components/run-id"] == ""
+
+
+@pytest.mark.parametrize("placeholder", ["{{workflow.uid}}", "{{$.pipeline_job_uuid}}"])
+def test_a_run_id_the_engine_left_unsubstituted_is_refused(placeholder: str) -> None:
+    raw = samples.as_inputs(samples.kmeans_mnist_spec(), run_id=placeholder)
+    with pytest.raises(InputError, match=r"input run_id: .* was not substituted"):
+        run.prepare(kinds.TRAINING_JOB, raw, "ml")
