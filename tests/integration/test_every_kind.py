@@ -63,3 +63,29 @@ def test_a_failure_value_fails_the_step(harness: Harness, kind: kinds.Kind) -> N
     code, log = run.wait()
     assert code == 1, log
     assert f"{kind.name} {value}: {'boom' if has_reason else 'no reason given'}" in log
+
+
+def structured_input(kind: kinds.Kind) -> tuple[str, object, str]:
+    """An input of fixed-field objects: its name, a value with an unknown field, its path."""
+    spec = schema.bundled(kind.name)["properties"]["spec"]["properties"]
+    for field, field_schema in sorted(spec.items()):
+        if field_schema.get("type") == "object" and field_schema.get("properties"):
+            return snake_case(field), {"notAField": 1}, "$"
+    for field, field_schema in sorted(spec.items()):
+        if (field_schema.get("items") or {}).get("properties"):
+            return snake_case(field), [{"notAField": 1}], "$[0]"
+    raise AssertionError(f"{kind.name} has no input of fixed-field objects")
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
+def test_an_unknown_field_is_named_and_nothing_is_created(
+    harness: Harness, kind: kinds.Kind
+) -> None:
+    name, value, path = structured_input(kind)
+    inputs = samples.as_inputs(samples.spec_for(kind.name))
+    inputs[name] = json.dumps(value)
+    code, log = harness.run(kind=kind.name, **inputs)
+    assert code == 2, log
+    # The JSON path is inside the input's own value; its top is $.
+    assert f"input {name} at {path}: Additional properties are not allowed ('notAField'" in log
+    assert harness.items(kind.name) == []
