@@ -178,7 +178,7 @@ def check_permissions(api: Any, namespace: str, chosen: Sequence[Kind]) -> Check
             "missing: "
             + "; ".join(f"{', '.join(v)} on {', '.join(p)}" for v, p in by_verbs.items()),
             f"ack-components rbac --namespace {namespace} --service-account <account> "
-            + ("" if len(chosen) == len(kind_table.KINDS) else f"--kinds {_names(chosen)} ")
+            + ("" if chosen == kind_table.granted_by_default() else f"--kinds {_names(chosen)} ")
             + "--apply",
         )
     return Check(
@@ -186,8 +186,8 @@ def check_permissions(api: Any, namespace: str, chosen: Sequence[Kind]) -> Check
         OK,
         f"{', '.join(rbac.VERBS)} on "
         + (
-            f"all {len(chosen)} kinds the components run"
-            if len(chosen) == len(kind_table.KINDS)
+            f"the {len(chosen)} kinds granted by default"
+            if chosen == kind_table.granted_by_default()
             else ", ".join(k.plural for k in chosen)
         ),
     )
@@ -220,8 +220,8 @@ def _names(chosen: Sequence[Kind]) -> str:
 
 
 def run_checks(api: Any, namespace: str, chosen: Sequence[Kind] | None = None) -> list[Check]:
-    """Every check, for ``chosen`` kinds (default: all the components run)."""
-    kinds = list(chosen or kind_table.KINDS.values())
+    """Every check, for ``chosen`` kinds (default: those ``rbac`` grants by default)."""
+    kinds = list(chosen or kind_table.granted_by_default())
     reachable = check_api(api)
     if reachable.result == FAIL:
         return [reachable]
@@ -257,9 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
     parser.add_argument(
         "--kinds",
-        default=",".join(kind_table.KINDS),
-        help="comma list of the kinds your pipelines run, as given to `rbac --kinds` "
-        "(default: all)",
+        default="",
+        help="comma list of the kinds your pipelines run, or `all`, as given to `rbac --kinds` "
+        "(default: the kinds `rbac` grants by default)",
     )
     args = parser.parse_args(argv)
     try:

@@ -50,6 +50,10 @@ class Kind:
     component_name: str = ""
     #: Whether an upstream v2 component ran this kind (ours is then a drop-in for it).
     replaces_upstream: bool = True
+    #: Whether ``rbac`` grants it (and ``doctor`` checks it) unless asked for by name: the
+    #: platform kinds (Studio domains, users, notebooks, projects) are a platform team's to
+    #: create, not every pipeline's.
+    granted_by_default: bool = True
     #: Inputs the upstream component required although the CRD does not.
     required_inputs: frozenset[str] = frozenset()
     #: SageMaker's own name rule for ``name_field``.
@@ -317,6 +321,7 @@ NOTEBOOK_INSTANCE = Kind(
     component_name="Sagemaker - NotebookInstance",
     console_path="notebook-instances/{name}",
     replaces_upstream=False,
+    granted_by_default=False,
 )
 
 NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG = Kind(
@@ -327,6 +332,7 @@ NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG = Kind(
     short_name="nblifecycle",
     component_name="Sagemaker - NotebookInstanceLifecycleConfig",
     replaces_upstream=False,
+    granted_by_default=False,
 )
 
 PROJECT = Kind(
@@ -340,6 +346,7 @@ PROJECT = Kind(
     name_pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$",
     component_name="Sagemaker - Project",
     replaces_upstream=False,
+    granted_by_default=False,
 )
 
 
@@ -360,6 +367,7 @@ def _studio(
         mutable_fields=mutable_fields,
         component_name=f"Sagemaker - {name}",
         replaces_upstream=False,
+        granted_by_default=False,
     )
 
 
@@ -413,6 +421,16 @@ def get(name: str) -> Kind:
         raise KeyError(f"unknown kind {name!r}; this version supports: {known}") from None
 
 
+def granted_by_default() -> list[Kind]:
+    return [kind for kind in KINDS.values() if kind.granted_by_default]
+
+
 def parse_list(text: str) -> list[Kind]:
-    """``--kinds TrainingJob,Endpoint`` → those kinds (KeyError naming an unknown one)."""
-    return [get(name.strip()) for name in text.split(",") if name.strip()]
+    """``--kinds``: a comma list of kinds, ``all``, or empty for those granted by default.
+
+    Raises KeyError naming an unknown kind.
+    """
+    if text.strip() == "all":
+        return list(KINDS.values())
+    named = [get(name.strip()) for name in text.split(",") if name.strip()]
+    return named or granted_by_default()

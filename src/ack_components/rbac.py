@@ -140,7 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--namespace", help="the namespace pipeline steps run in")
     parser.add_argument("--service-account", help="the service account pipeline steps run as")
     parser.add_argument(
-        "--kinds", default=",".join(kind_table.KINDS), help="comma list (default: all)"
+        "--kinds",
+        default="",
+        help="comma list of kinds, or `all` (default: every kind except the platform ones: "
+        "Domain, UserProfile, Space, App, NotebookInstance, NotebookInstanceLifecycleConfig, "
+        "Project)",
     )
     parser.add_argument("--pytorchjobs", action="store_true", help="also kubeflow.org pytorchjobs")
     parser.add_argument(

@@ -129,7 +129,7 @@ def test_doctor_reports_a_missing_controller_and_missing_permissions(harness: Ha
     assert found["permissions"] == (
         doctor.FAIL,
         f"missing: {', '.join(rbac.VERBS)} on "
-        + ", ".join(kind.plural for kind in kinds.KINDS.values()),
+        + ", ".join(kind.plural for kind in kinds.granted_by_default()),
     )
     as_admin = results(doctor.run_checks(harness.api, harness.namespace))
     assert as_admin["ACK controller running"] == (
@@ -145,7 +145,7 @@ def test_doctor_groups_missing_permissions_by_verb(harness: Harness) -> None:
     found = results(
         doctor.run_checks(config.new_client_from_config(str(kubeconfig)), harness.namespace)
     )
-    others = ", ".join(k.plural for k in kinds.KINDS.values() if k is not kinds.TRAINING_JOB)
+    others = ", ".join(k.plural for k in kinds.granted_by_default() if k is not kinds.TRAINING_JOB)
     assert found["permissions"] == (
         doctor.FAIL,
         f"missing: delete on trainingjobs; {', '.join(rbac.VERBS)} on {others}",
