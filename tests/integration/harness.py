@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,18 @@ class Harness:
                 return found[0]
             time.sleep(0.05)
         raise AssertionError(f"the component created no {kind}")
+
+    def wait_until(
+        self, holds: Callable[[dict[str, Any]], bool], kind: str = TRAINING_JOB, timeout: float = 30
+    ) -> dict[str, Any]:
+        """The first resource of ``kind`` for which ``holds``, polled (e.g. a step's patch)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [cr for cr in self.items(kind) if holds(cr)]
+            if found:
+                return found[0]
+            time.sleep(0.05)
+        raise AssertionError(f"no {kind} came to hold within {timeout:.0f} s: {self.items(kind)}")
 
     def service_account(self, name: str, documents: list[dict[str, Any]]) -> Path:
         """A service account bound by ``documents`` (RBAC manifests); a kubeconfig for it."""

@@ -127,10 +127,9 @@ def test_an_endpoint_update_waits_for_the_controller_to_act(harness: Harness) ->
     update = harness.start(
         kind="Endpoint", endpoint_name="kmeans-live", endpoint_config_name="config-v2"
     )
+    harness.wait_until(lambda cr: cr["spec"]["endpointConfigName"] == "config-v2", "Endpoint")
     # The spec changed; the status is still the old InService, which says nothing of config-v2.
-    assert still_running(update, 1.5)
-    [cr] = harness.items("Endpoint")
-    assert cr["spec"]["endpointConfigName"] == "config-v2"
+    assert still_running(update, 1.0)
     harness.set_status(
         "kmeans-live", kind="Endpoint", endpointStatus="Updating", conditions=[synced("False")]
     )
@@ -149,7 +148,7 @@ def test_stopping_an_update_leaves_an_endpoint_another_run_created(harness: Harn
         endpoint_config_name="config-v2",
         run_id="run-b",
     )
-    assert still_running(update, 1.0)
+    harness.wait_until(lambda cr: cr["spec"]["endpointConfigName"] == "config-v2", "Endpoint")
     code, log = update.stop()
     assert code == 1
     assert "leaving Endpoint kmeans-shared in place: run 'run-a' created it" in log

@@ -60,10 +60,9 @@ def test_a_registered_version_is_approved_by_a_later_step(harness: Harness) -> N
         resource_name="kmeans-v1",
         **samples.as_inputs({**spec, "modelApprovalStatus": "Approved"}),
     )
+    harness.wait_until(lambda cr: cr["spec"]["modelApprovalStatus"] == "Approved", "ModelPackage")
     time.sleep(1.0)
     assert approve.process.poll() is None, "the old status was taken for the approval"
-    [cr] = harness.items("ModelPackage")
-    assert cr["spec"]["modelApprovalStatus"] == "Approved"
     harness.set_status("kmeans-v1", kind="ModelPackage", **completed("2026-11-23T11:00:00Z"))
     code, log = approve.wait()
     assert code == 0, log
