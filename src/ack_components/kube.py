@@ -25,6 +25,10 @@ class PermissionDenied(RuntimeError):
     """The caller lacks an RBAC permission; the message names verb, resource and namespace."""
 
 
+class KindNotServed(RuntimeError):
+    """The cluster has no CRD for the kind: nothing can be created or read."""
+
+
 def api_client(kubeconfig: str | None = None) -> Any:
     if (
         kubeconfig is None
@@ -89,6 +93,13 @@ class Resources:
                 **kwargs,
             )
         except ApiException as error:
+            if error.status == 404 and not (error.body or "").lstrip().startswith("{"):
+                # A missing object answers a JSON Status; a resource type not served, plain text.
+                raise KindNotServed(
+                    f"the API server does not serve {self.kind.plural}.{GROUP}: the ACK "
+                    "SageMaker controller's CRDs are not installed, or are older than this "
+                    "kind (run `ack-components doctor`)"
+                ) from None
             if error.status == 403:
                 raise PermissionDenied(
                     f"missing permission: {verb} {self.kind.plural}.{GROUP} in namespace "

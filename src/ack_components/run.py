@@ -188,7 +188,7 @@ def run(
     except (apply.SpecConflict, schema.SpecInvalid) as error:
         say(f"error: {error}")
         return EXIT_BAD_INPUT
-    except kube.PermissionDenied as error:
+    except (kube.PermissionDenied, kube.KindNotServed) as error:
         say(f"error: {error}")
         return EXIT_FAILED
     finally:

@@ -236,3 +236,30 @@ def test_doctor_reports_missing_crds_and_exits_non_zero(tmp_path: Path) -> None:
     assert (
         "sagemaker.services.k8s.aws is not served" in checks["SageMaker CRDs installed"]["detail"]
     )
+
+
+def test_a_kind_the_cluster_does_not_serve_is_a_clear_error(tmp_path: Path) -> None:
+    with ControlPlane() as bare:  # no CRDs at all
+        done = subprocess.run(
+            [
+                CLI,
+                "run",
+                "Model",
+                "--region",
+                "us-east-1",
+                "--model_name",
+                "kmeans",
+                "--execution_role_arn",
+                "arn:aws:iam::123456789012:role/SageMakerExecution",
+                "--kubeconfig",
+                str(bare.kubeconfig),
+                "--namespace",
+                "default",
+            ],
+            capture_output=True,
+            text=True,
+        )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "error: the API server does not serve models.sagemaker.services.k8s.aws" in done.stdout
+    assert "ack-components doctor" in done.stdout
