@@ -10,14 +10,13 @@ fails with the fields listed, before anything is written.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from kubernetes.client.exceptions import ApiException
 
 from ack_components.kinds import Kind
-from ack_components.kube import Resources
+from ack_components.kube import Resources, message
 from ack_components.schema import SpecInvalid
 
 
@@ -60,7 +59,7 @@ def apply(resources: Resources, desired: dict[str, Any]) -> Applied:
             return Applied(resources.create(desired), created=True)
         except ApiException as error:
             if error.status in (400, 422):  # strict field validation, schema validation
-                raise SpecInvalid([_server_message(error)]) from None
+                raise SpecInvalid([message(error)]) from None
             if error.status != 409:
                 raise
         existing = resources.get(name)  # created by someone else in between
@@ -89,10 +88,3 @@ def _subset(spec: dict[str, Any], paths: list[str]) -> dict[str, Any]:
             source, target = source[key], target.setdefault(key, {})
         target[leaf] = source[leaf]
     return out
-
-
-def _server_message(error: ApiException) -> str:
-    try:
-        return str(json.loads(error.body or "{}").get("message"))
-    except ValueError:
-        return str(error.body)

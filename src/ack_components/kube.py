@@ -104,7 +104,7 @@ class Resources:
                 raise PermissionDenied(
                     f"missing permission: {verb} {self.kind.plural}.{GROUP} in namespace "
                     f"{self.namespace!r} (see `ack-components rbac`); the API server said: "
-                    f"{_message(error)}"
+                    f"{message(error)}"
                 ) from None
             raise
 
@@ -159,7 +159,8 @@ class Resources:
         )
 
 
-def _message(error: ApiException) -> str:
+def message(error: ApiException) -> str:
+    """The API server's own words for a refusal."""
     import json
 
     try:

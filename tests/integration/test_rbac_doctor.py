@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -238,28 +239,50 @@ def test_doctor_reports_missing_crds_and_exits_non_zero(tmp_path: Path) -> None:
     )
 
 
+def run_model(kubeconfig: Path, namespace: str = "ml") -> subprocess.CompletedProcess[str]:
+    """The Model component from the CLI, against the cluster ``kubeconfig`` names."""
+    role = "arn:aws:iam::123456789012:role/SageMakerExecution"
+    argv = [CLI, "run", "Model", "--region", "us-east-1", "--model_name", "kmeans"]
+    argv += ["--execution_role_arn", role, "--kubeconfig", str(kubeconfig)]
+    argv += ["--namespace", namespace]
+    return subprocess.run(argv, capture_output=True, text=True)
+
+
 def test_a_kind_the_cluster_does_not_serve_is_a_clear_error(tmp_path: Path) -> None:
     with ControlPlane() as bare:  # no CRDs at all
-        done = subprocess.run(
-            [
-                CLI,
-                "run",
-                "Model",
-                "--region",
-                "us-east-1",
-                "--model_name",
-                "kmeans",
-                "--execution_role_arn",
-                "arn:aws:iam::123456789012:role/SageMakerExecution",
-                "--kubeconfig",
-                str(bare.kubeconfig),
-                "--namespace",
-                "default",
-            ],
-            capture_output=True,
-            text=True,
-        )
+        done = run_model(bare.kubeconfig)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert "error: the API server does not serve models.sagemaker.services.k8s.aws" in done.stdout
     assert "ack-components doctor" in done.stdout
+
+
+def test_an_unreachable_api_server_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    kubeconfig = tmp_path / "nowhere.kubeconfig"
+    server = f"https://127.0.0.1:{port}"
+    kubeconfig.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {"server": server}}],
+                "users": [{"name": "u", "user": {"token": "t"}}],
+                "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "x",
+            }
+        )
+    )
+    done = run_model(kubeconfig)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert f"error: cannot reach the Kubernetes API server at {server}" in done.stdout
+
+
+def test_a_namespace_that_does_not_exist_is_named(harness: Harness, tmp_path: Path) -> None:
+    done = run_model(harness.plane.kubeconfig, namespace="no-such-namespace")
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert 'answered 404: namespaces "no-such-namespace" not found' in done.stdout
