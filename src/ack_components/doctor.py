@@ -37,7 +37,14 @@ def check_api(api: Any) -> Check:
 
     try:
         version = client.VersionApi(api).get_code()
-    except Exception as error:  # any failure here means "unreachable"; say what it was
+    except kube.ConnectionTrouble as error:
+        return Check(
+            "API server reachable",
+            FAIL,
+            kube.unreachable(api, error).split("; ")[0],
+            "check KUBECONFIG or the in-cluster service account",
+        )
+    except Exception as error:  # any other failure here also means "unreachable"; say what
         return Check(
             "API server reachable",
             FAIL,

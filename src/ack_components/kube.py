@@ -15,6 +15,7 @@ from typing import Any
 
 from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
 
 from ack_components.kinds import GROUP, VERSION, Kind
 
@@ -23,6 +24,19 @@ SA_NAMESPACE_FILE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespac
 
 class PermissionDenied(RuntimeError):
     """The caller lacks an RBAC permission; the message names verb, resource and namespace."""
+
+
+#: What the client raises when it cannot talk to the API server at all.
+ConnectionTrouble = HTTPError
+
+
+def unreachable(api: Any, error: HTTPError) -> str:
+    """Why the API server could not be reached, in one line that says what to check."""
+    reason = str(getattr(error, "reason", None) or error).rsplit(": ", 1)[-1].rstrip("')")
+    return (
+        f"cannot reach the Kubernetes API server at {api.configuration.host}: {reason}; "
+        "check the kubeconfig (or the pod's service account), then run `ack-components doctor`"
+    )
 
 
 class KindNotServed(RuntimeError):

@@ -182,8 +182,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.apply:
         print(yaml.safe_dump_all(documents, sort_keys=False), end="")
         return 0
+    from kubernetes.client.exceptions import ApiException
+
     from ack_components import kube
 
-    for applied in apply(kube.api_client(args.kubeconfig), documents):
-        print(f"applied {applied}")
+    api = kube.api_client(args.kubeconfig)
+    try:
+        for applied in apply(api, documents):
+            print(f"applied {applied}")
+    except kube.ConnectionTrouble as error:
+        print(f"error: {kube.unreachable(api, error)}", file=sys.stderr)
+        return 1
+    except ApiException as error:
+        print(
+            f"error: the Kubernetes API server answered {error.status}: {kube.message(error)}",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kubernetes.client.exceptions import ApiException
-from urllib3.exceptions import HTTPError as ConnectionTrouble
 
 from ack_components import apply, interface, kinds, kube, naming, outputs, render, schema, status
 from ack_components.interface import NOT_SET, InputError
@@ -178,8 +177,8 @@ def run(
     except schema.SpecInvalid as error:
         say(f"error: {error}")
         return EXIT_BAD_INPUT
-    except ConnectionTrouble as error:
-        say(_unreachable(api, error))
+    except kube.ConnectionTrouble as error:
+        say(f"error: {kube.unreachable(api, error)}")
         return EXIT_FAILED
 
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -195,8 +194,8 @@ def run(
     except (kube.PermissionDenied, kube.KindNotServed) as error:
         say(f"error: {error}")
         return EXIT_FAILED
-    except ConnectionTrouble as error:  # a retried step re-attaches to what this one created
-        say(_unreachable(api, error))
+    except kube.ConnectionTrouble as error:  # a retried step re-attaches to what this one created
+        say(f"error: {kube.unreachable(api, error)}")
         return EXIT_FAILED
     except ApiException as error:  # anything else the API server refused: say what it said
         say(f"error: the Kubernetes API server answered {error.status}: {kube.message(error)}")
@@ -204,14 +203,6 @@ def run(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _unreachable(api: Any, error: ConnectionTrouble) -> str:
-    reason = str(getattr(error, "reason", None) or error).rsplit(": ", 1)[-1].rstrip("')")
-    return (
-        f"error: cannot reach the Kubernetes API server at {api.configuration.host}: {reason}; "
-        "check the kubeconfig (or the pod's service account), then run `ack-components doctor`"
-    )
 
 
 def _raise_interrupted(signum: int, _frame: Any) -> None:

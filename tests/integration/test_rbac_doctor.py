@@ -279,6 +279,24 @@ def test_an_unreachable_api_server_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert f"error: cannot reach the Kubernetes API server at {server}" in done.stdout
+    applied = subprocess.run(
+        [
+            CLI,
+            "rbac",
+            "--namespace",
+            "ml",
+            "--service-account",
+            "runner",
+            "--apply",
+            "--kubeconfig",
+            str(kubeconfig),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert applied.returncode == 1
+    assert f"error: cannot reach the Kubernetes API server at {server}" in applied.stderr
+    assert "Traceback" not in applied.stderr
 
 
 def test_a_namespace_that_does_not_exist_is_named(harness: Harness, tmp_path: Path) -> None:
