@@ -162,7 +162,8 @@ The pod's service account needs, in its namespace, on `{kind.plural}.{kinds.GROU
 
 ## Exit codes
 
-`0` done · `1` the resource failed, timed out or the step was stopped · `2` bad input or a
+`0` done · `1` the resource failed, timed out or the step was stopped, or the cluster could
+not take it (a missing permission, no CRD, the API server unreachable) · `2` bad input or a
 conflict with an existing resource.
 
 ## Inputs

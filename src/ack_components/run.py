@@ -6,8 +6,9 @@ the signals: on SIGTERM/SIGINT it deletes the custom resource (the ACK
 controller then stops the SageMaker job, or deletes the endpoint) unless asked
 to leave it running, or another run created it (a step that only updated a
 shared endpoint must not remove it).
-Exit codes: 0 done, 1 the resource failed or the run was stopped, 2 bad input
-or a conflict with an existing resource.
+Exit codes: 0 done, 1 the resource failed or the run was stopped (or the
+cluster could not take it: permission, CRD, connection), 2 bad input or a
+conflict with an existing resource.
 """
 
 from __future__ import annotations
