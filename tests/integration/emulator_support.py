@@ -31,7 +31,7 @@ TRAINING_SECONDS = 3.0
 ROLE = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker"
 FAIL_TAG = "emulator.ack-components/fail"
 PHASES = ["Starting", "Downloading", "Training", "Uploading"]
-ENDPOINT_SECONDS = 2.0
+ENDPOINT_SECONDS = 4.0  # long enough that a Describe right after a change sees it
 TRAINING_OPS = {
     "CreateTrainingJob",
     "DescribeTrainingJob",

@@ -13,9 +13,10 @@ import time
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from emulator_support import ENDPOINT_SECONDS, FAIL_TAG, HOSTING_OPS, ROLE, error_of, unique
 
-from ack_components.sandbox.emulator.hosting import DELETE_SECONDS, HostingStore
+from ack_components.sandbox.emulator.hosting import HostingStore
 from ack_components.sandbox.emulator.training import ApiError
 
 IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
@@ -50,6 +51,14 @@ def endpoint(sm: Any, name: str) -> dict[str, Any]:
     return found
 
 
+def endpoint_exists(sm: Any, name: str) -> bool:
+    try:
+        sm.describe_endpoint(EndpointName=name)
+    except ClientError:
+        return False
+    return True
+
+
 def wait_for(sm: Any, name: str, status: str, timeout: float = 15) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while (found := endpoint(sm, name))["EndpointStatus"] != status:
@@ -79,7 +88,10 @@ def test_an_endpoint_is_created_updated_and_deleted_in_stages(sm: Any) -> None:
 
     sm.delete_endpoint(EndpointName=name)
     assert endpoint(sm, name)["EndpointStatus"] == "Deleting"
-    time.sleep(DELETE_SECONDS + 0.2)
+    deadline = time.monotonic() + ENDPOINT_SECONDS + 10
+    while endpoint_exists(sm, name):
+        assert time.monotonic() < deadline, "the endpoint was never gone"
+        time.sleep(0.1)
     gone = error_of(lambda: sm.describe_endpoint(EndpointName=name))
     assert gone.response["Error"]["Code"] == "ValidationException"
     assert gone.response["Error"]["Message"].startswith("Could not find endpoint")
@@ -186,8 +198,8 @@ def test_the_lifecycle_is_a_function_of_the_clock() -> None:
     assert at(19.9) == ("Updating", "c1")
     assert at(20) == ("InService", "c2")
     store.delete_endpoint(region, {"EndpointName": "e"})
-    assert at(20 + DELETE_SECONDS - 0.1) == ("Deleting", "c2")
-    now[0] = 1020.0 + DELETE_SECONDS
+    assert at(29.9) == ("Deleting", "c2")
+    now[0] = 1030.0
     with pytest.raises(ApiError, match="Could not find endpoint"):
         store.describe_endpoint(region, {"EndpointName": "e"})
     # A new endpoint of the same name may be created once the old one is gone.

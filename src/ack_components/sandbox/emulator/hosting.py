@@ -5,7 +5,8 @@ once, has no UpdateEndpoint, and echoes absent structures as ``{}``. The ACK con
 an endpoint through ``Creating`` → ``InService``, changes its configuration with
 UpdateEndpoint (``Updating`` → ``InService``) and waits through ``Deleting`` until Describe
 says "Could not find endpoint". Here every status is a function of the time since the
-request that started it, as in ``training.py``; nothing runs in the background. Like
+request that started it, as in ``training.py``; each phase lasts ``endpoint_seconds``, and
+nothing runs in the background. Like
 ``training.py`` this imports neither moto nor botocore.
 """
 
@@ -19,8 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ack_components.sandbox.emulator.training import ACCOUNT_ID, FAIL_TAG, ApiError, JsonDict
-
-DELETE_SECONDS = 1.0
 
 
 def _invalid(message: str) -> ApiError:
@@ -66,7 +65,7 @@ class Endpoint:
         return status, config, modified
 
     def gone(self, now: float) -> bool:
-        return self.deleted_at is not None and now >= self.deleted_at + DELETE_SECONDS
+        return self.deleted_at is not None and now >= self.deleted_at + self.seconds
 
 
 def _arn(region: str, kind: str, name: str) -> str:
