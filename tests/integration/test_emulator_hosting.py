@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 from emulator_support import ENDPOINT_SECONDS, FAIL_TAG, HOSTING_OPS, ROLE, error_of, unique
 
-from ack_components.sandbox.emulator.hosting import HostingStore
+from ack_components.sandbox.emulator.hosting import ENDPOINT_CONFIG, MODEL, HostingStore
 from ack_components.sandbox.emulator.training import ApiError
 
 IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
@@ -179,11 +179,11 @@ def test_the_lifecycle_is_a_function_of_the_clock() -> None:
     }
     store = HostingStore(10.0, members, clock=lambda: now[0])
     region = "us-east-1"
-    store.create_model(region, {"ModelName": "m"})
+    store.create(MODEL, region, {"ModelName": "m"})
     variant = {"VariantName": "v", "ModelName": "m", "InitialInstanceCount": 2}
     for config in ("c1", "c2"):
-        store.create_endpoint_config(
-            region, {"EndpointConfigName": config, "ProductionVariants": [variant]}
+        store.create(
+            ENDPOINT_CONFIG, region, {"EndpointConfigName": config, "ProductionVariants": [variant]}
         )
     store.create_endpoint(region, {"EndpointName": "e", "EndpointConfigName": "c1"})
 

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ack_components.sandbox.emulator.training import ACCOUNT_ID, FAIL_TAG, ApiError, JsonDict
@@ -72,6 +73,26 @@ def _arn(region: str, kind: str, name: str) -> str:
     return f"arn:aws:sagemaker:{region}:{ACCOUNT_ID}:{kind}/{name.lower()}"
 
 
+@dataclass(frozen=True)
+class Definition:
+    """A kind SageMaker only stores, as Model and EndpointConfig: Create, Describe, Delete."""
+
+    kind: str  # the API's word: ``Model`` → ModelName, ModelArn, DescribeModel
+    arn_type: str  # in the ARN: ``endpoint-config``
+    label: str  # in messages: ``endpoint configuration``
+
+    def arn(self, region: str, name: str) -> str:
+        return _arn(region, self.arn_type, name)
+
+    def not_found(self, region: str, name: str) -> ApiError:
+        # The controller matches the prefix "Could not find <label>".
+        return _invalid(f'Could not find {self.label} "{self.arn(region, name)}".')
+
+
+MODEL = Definition("Model", "model", "model")
+ENDPOINT_CONFIG = Definition("EndpointConfig", "endpoint-config", "endpoint configuration")
+
+
 class HostingStore:
     """Models, endpoint configurations and endpoints, keyed by (region, name); thread-safe.
 
@@ -88,99 +109,71 @@ class HostingStore:
         self.endpoint_seconds = endpoint_seconds
         self.members = members
         self.clock = clock
-        self._models: dict[tuple[str, str], tuple[JsonDict, float]] = {}
-        self._configs: dict[tuple[str, str], tuple[JsonDict, float]] = {}
+        # (request, creation time) per definition kind, then per (region, name)
+        self._stored: dict[Definition, dict[tuple[str, str], tuple[JsonDict, float]]] = {
+            MODEL: {},
+            ENDPOINT_CONFIG: {},
+        }
         self._endpoints: dict[tuple[str, str], Endpoint] = {}
         self._lock = threading.Lock()
 
     def reset(self) -> None:
         with self._lock:
-            self._models.clear()
-            self._configs.clear()
+            for stored in self._stored.values():
+                stored.clear()
             self._endpoints.clear()
 
     def handlers(self) -> dict[str, Callable[[str, JsonDict], JsonDict]]:
-        return {
-            "CreateModel": self.create_model,
-            "DescribeModel": self.describe_model,
-            "DeleteModel": self.delete_model,
-            "CreateEndpointConfig": self.create_endpoint_config,
-            "DescribeEndpointConfig": self.describe_endpoint_config,
-            "DeleteEndpointConfig": self.delete_endpoint_config,
+        found: dict[str, Callable[[str, JsonDict], JsonDict]] = {}
+        for definition in self._stored:
+            found.update(
+                {
+                    f"Create{definition.kind}": partial(self.create, definition),
+                    f"Describe{definition.kind}": partial(self.describe, definition),
+                    f"Delete{definition.kind}": partial(self.delete, definition),
+                }
+            )
+        return found | {
             "CreateEndpoint": self.create_endpoint,
             "DescribeEndpoint": self.describe_endpoint,
             "UpdateEndpoint": self.update_endpoint,
             "DeleteEndpoint": self.delete_endpoint,
         }
 
-    # Models -------------------------------------------------------------------------------
+    # Models and endpoint configurations ---------------------------------------------------
 
-    def _model(self, region: str, name: str) -> tuple[JsonDict, float]:
-        found = self._models.get((region, name))
-        if found is None:  # the controller matches the prefix "Could not find model"
-            raise _invalid(f'Could not find model "{_arn(region, "model", name)}".')
+    def _find(self, definition: Definition, region: str, name: str) -> tuple[JsonDict, float]:
+        found = self._stored[definition].get((region, name))
+        if found is None:
+            raise definition.not_found(region, name)
         return found
 
-    def create_model(self, region: str, params: JsonDict) -> JsonDict:
-        name = str(params["ModelName"])
-        arn = _arn(region, "model", name)
+    def create(self, definition: Definition, region: str, params: JsonDict) -> JsonDict:
+        name = str(params[f"{definition.kind}Name"])
+        arn = definition.arn(region, name)
         with self._lock:
-            if (region, name) in self._models:
-                raise _invalid(f'Cannot create already existing model "{arn}".')
-            self._models[(region, name)] = (copy.deepcopy(params), self.clock())
-        return {"ModelArn": arn}
-
-    def describe_model(self, region: str, params: JsonDict) -> JsonDict:
-        name = str(params["ModelName"])
-        with self._lock:
-            request, created = self._model(region, name)
-        out = self._echo("DescribeModel", request)
-        out.setdefault("EnableNetworkIsolation", False)  # late-initialised by the controller
-        out.update(ModelArn=_arn(region, "model", name), CreationTime=created)
-        return out
-
-    def delete_model(self, region: str, params: JsonDict) -> JsonDict:
-        name = str(params["ModelName"])
-        with self._lock:
-            self._model(region, name)
-            del self._models[(region, name)]
-        return {}
-
-    # Endpoint configurations --------------------------------------------------------------
-
-    def _config(self, region: str, name: str) -> tuple[JsonDict, float]:
-        found = self._configs.get((region, name))
-        if found is None:  # prefix "Could not find endpoint configuration"
-            arn = _arn(region, "endpoint-config", name)
-            raise _invalid(f'Could not find endpoint configuration "{arn}".')
-        return found
-
-    def create_endpoint_config(self, region: str, params: JsonDict) -> JsonDict:
-        name = str(params["EndpointConfigName"])
-        arn = _arn(region, "endpoint-config", name)
-        with self._lock:
-            for variant in params.get("ProductionVariants") or []:
+            for variant in params.get("ProductionVariants") or []:  # a configuration's models
                 if "ModelName" in variant:
-                    self._model(region, str(variant["ModelName"]))
-            if (region, name) in self._configs:
-                raise _invalid(f'Cannot create already existing endpoint configuration "{arn}".')
-            self._configs[(region, name)] = (copy.deepcopy(params), self.clock())
-        return {"EndpointConfigArn": arn}
+                    self._find(MODEL, region, str(variant["ModelName"]))
+            if (region, name) in self._stored[definition]:
+                raise _invalid(f'Cannot create already existing {definition.label} "{arn}".')
+            self._stored[definition][(region, name)] = (copy.deepcopy(params), self.clock())
+        return {f"{definition.kind}Arn": arn}
 
-    def describe_endpoint_config(self, region: str, params: JsonDict) -> JsonDict:
-        name = str(params["EndpointConfigName"])
+    def describe(self, definition: Definition, region: str, params: JsonDict) -> JsonDict:
+        name = str(params[f"{definition.kind}Name"])
         with self._lock:
-            request, created = self._config(region, name)
-        out = self._echo("DescribeEndpointConfig", request)
+            request, created = self._find(definition, region, name)
+        out = self._echo(f"Describe{definition.kind}", request)
         out.setdefault("EnableNetworkIsolation", False)  # late-initialised by the controller
-        out.update(EndpointConfigArn=_arn(region, "endpoint-config", name), CreationTime=created)
+        out.update({f"{definition.kind}Arn": definition.arn(region, name)}, CreationTime=created)
         return out
 
-    def delete_endpoint_config(self, region: str, params: JsonDict) -> JsonDict:
-        name = str(params["EndpointConfigName"])
+    def delete(self, definition: Definition, region: str, params: JsonDict) -> JsonDict:
+        name = str(params[f"{definition.kind}Name"])
         with self._lock:
-            self._config(region, name)
-            del self._configs[(region, name)]
+            self._find(definition, region, name)
+            del self._stored[definition][(region, name)]
         return {}
 
     # Endpoints ----------------------------------------------------------------------------
@@ -195,7 +188,7 @@ class HostingStore:
         name = str(params["EndpointName"])
         arn = _arn(region, "endpoint", name)
         with self._lock:
-            self._config(region, str(params["EndpointConfigName"]))
+            self._find(ENDPOINT_CONFIG, region, str(params["EndpointConfigName"]))
             existing = self._endpoints.get((region, name))
             if existing is not None and not existing.gone(self.clock()):
                 raise _invalid(f'Cannot create already existing endpoint "{arn}".')
@@ -214,9 +207,8 @@ class HostingStore:
             endpoint = self._endpoint(region, name)
             now = self.clock()
             status, config, modified = endpoint.state(now)
-            variants = (self._configs.get((region, config)) or ({}, 0.0))[0].get(
-                "ProductionVariants"
-            )
+            stored = self._stored[ENDPOINT_CONFIG].get((region, config)) or ({}, 0.0)
+            variants = stored[0].get("ProductionVariants")
         out = self._echo("DescribeEndpoint", endpoint.request)
         out.update(
             EndpointName=name,
@@ -240,7 +232,7 @@ class HostingStore:
             if status != "InService":
                 raise _invalid(f'Cannot update in-progress endpoint "{endpoint.arn}".')
             config = str(params["EndpointConfigName"])
-            self._config(region, config)
+            self._find(ENDPOINT_CONFIG, region, config)
             endpoint.changes.append(Change(self.clock(), config))
         return {"EndpointArn": endpoint.arn}
 
