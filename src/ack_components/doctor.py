@@ -37,18 +37,16 @@ def check_api(api: Any) -> Check:
 
     try:
         version = client.VersionApi(api).get_code()
-    except kube.ConnectionTrouble as error:
-        return Check(
-            "API server reachable",
-            FAIL,
-            kube.unreachable(api, error).split("; ")[0],
-            "check KUBECONFIG or the in-cluster service account",
+    except Exception as error:  # any failure here means "unreachable"; say what it was
+        detail = (
+            kube.unreachable(api, error).split("; ")[0]
+            if isinstance(error, kube.ConnectionTrouble)
+            else f"{type(error).__name__}: {error}"[:200]
         )
-    except Exception as error:  # any other failure here also means "unreachable"; say what
         return Check(
             "API server reachable",
             FAIL,
-            f"{type(error).__name__}: {error}"[:200],
+            detail,
             "check KUBECONFIG or the in-cluster service account",
         )
     return Check("API server reachable", OK, f"Kubernetes {version.git_version}")

@@ -173,6 +173,11 @@ class Resources:
         )
 
 
+def refused(error: ApiException) -> str:
+    """A refusal this module does not name otherwise, in the API server's own words."""
+    return f"the Kubernetes API server answered {error.status}: {message(error)}"
+
+
 def message(error: ApiException) -> str:
     """The API server's own words for a refusal."""
     import json

@@ -20,6 +20,10 @@ class InvalidName(ValueError):
     """A name breaks a Kubernetes or SageMaker rule; the message says which and why."""
 
 
+def _is_label(name: str) -> bool:
+    return len(name) <= 63 and _DNS1123_LABEL.fullmatch(name) is not None
+
+
 def check_sagemaker_name(input_name: str, value: str, pattern: str) -> None:
     if not re.fullmatch(pattern, value):
         raise InvalidName(
@@ -37,14 +41,14 @@ def metadata_name(sagemaker_name: str) -> str:
     the second one fails as a spec conflict.
     """
     name = sagemaker_name.lower().replace("_", "-")
-    if not _DNS1123_LABEL.fullmatch(name) or len(name) > 63:
+    if not _is_label(name):
         raise InvalidName(f"{sagemaker_name!r} cannot be a Kubernetes object name (DNS-1123 label)")
     return name
 
 
 def check_metadata_name(input_name: str, value: str) -> str:
     """A custom resource name given as is: it must already be a lowercase DNS-1123 label."""
-    if not _DNS1123_LABEL.fullmatch(value) or len(value) > 63:
+    if not _is_label(value):
         raise InvalidName(
             f"input {input_name}: {value!r} is not a valid Kubernetes object name (1-63 "
             "lowercase letters, digits and hyphens, starting and ending with a letter or digit)"

@@ -195,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except ApiException as error:
         print(
-            f"error: the Kubernetes API server answered {error.status}: {kube.message(error)}",
+            f"error: {kube.refused(error)}",
             file=sys.stderr,
         )
         return 1

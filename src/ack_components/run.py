@@ -199,7 +199,7 @@ def run(
         say(f"error: {kube.unreachable(api, error)}")
         return EXIT_FAILED
     except ApiException as error:  # anything else the API server refused: say what it said
-        say(f"error: the Kubernetes API server answered {error.status}: {kube.message(error)}")
+        say(f"error: {kube.refused(error)}")
         return EXIT_FAILED
     finally:
         for sig, handler in previous.items():
