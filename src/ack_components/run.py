@@ -6,6 +6,9 @@ the signals: on SIGTERM/SIGINT it deletes the custom resource (the ACK
 controller then stops the SageMaker job, or deletes the endpoint) unless asked
 to leave it running, or another run created it (a step that only updated a
 shared endpoint must not remove it).
+While it waits it prints each change of the status value and of the ACK
+conditions, with the controller's message: a step stuck on a missing model or
+a denied permission says so as it happens, not only when it times out.
 Exit codes: 0 done, 1 the resource failed or the run was stopped (or the
 cluster could not take it: permission, CRD, connection), 2 bad input or a
 conflict with an existing resource.
@@ -241,18 +244,25 @@ def _apply_and_follow(
         yield applied.resource
         yield from follow(resources, metadata_name, window, start=applied.resource)
 
+    reported: dict[str, Any] | None = None  # the snapshot whose conditions were last reported
+
+    def elapsed() -> str:
+        return f"[{clock() - tracker.started:7.1f}s]"
+
     for snapshot in snapshots():
         if snapshot is not TICK:
             last = snapshot
+        if last is not None and last is not reported:
+            for change in status.condition_changes(reported, last):
+                say(f"{elapsed()} {change}")
+            reported = last
         tracker, verdict = status.assess(kind, last, tracker, clock(), prepared.policy)
         if not isinstance(verdict, status.Waiting):
             break
         seen = (verdict.status, verdict.secondary)
         if seen != shown and verdict.status is not None:
             shown = seen
-            say(
-                f"[{clock() - tracker.started:7.1f}s] {verdict.status} / {verdict.secondary or '-'}"
-            )
+            say(f"{elapsed()} {verdict.status} / {verdict.secondary or '-'}")
 
     outcome = "Succeeded" if isinstance(verdict, status.Done) else "Failed"
     final = last or {}
@@ -265,7 +275,7 @@ def _apply_and_follow(
     )
     outputs.write(texts, output_paths)
     if isinstance(verdict, status.Done):
-        say(f"[{clock() - tracker.started:7.1f}s] done: {verdict.status}")
+        say(f"{elapsed()} done: {verdict.status}")
         return EXIT_OK
     assert isinstance(verdict, status.Failed)
     say(f"error: {verdict.reason}" + (f"\nhint: {verdict.hint}" if verdict.hint else ""))

@@ -23,6 +23,12 @@ the component. Rules, in order:
 - no ``.status`` at all within ``status_timeout`` → failed: the controller is
   not reconciling this namespace;
 - otherwise → waiting, with the time by which the verdict must be re-checked.
+
+A failure that is not the controller's own verdict (a timeout, a status that
+never came or never changed) also names the condition that best explains it
+(``explaining``): the controller says why it is stuck there, not in the status
+value. ``condition_changes`` tells which conditions changed between two
+snapshots, so the step can say what the controller reports as it happens.
 """
 
 from __future__ import annotations
@@ -33,9 +39,12 @@ from typing import Any
 from ack_components.kinds import Kind
 
 TERMINAL, RECOVERABLE, SYNCED = "ACK.Terminal", "ACK.Recoverable", "ACK.ResourceSynced"
+LATE_INITIALIZED = "ACK.LateInitialized"
 #: ACK runtimes since v0.53.0 also write ``Ready``; a runtime that wrote no ResourceSynced
 #: (v0.16.0 dropped it by mistake) is judged by ``Ready`` instead.
 READY = "Ready"
+#: The conditions a step reports as they change, in the order it reports them.
+REPORTED = (TERMINAL, RECOVERABLE, SYNCED, LATE_INITIALIZED, READY)
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,68 @@ def _true(condition: dict[str, Any] | None) -> bool:
     return bool(condition) and str((condition or {}).get("status")) == "True"
 
 
+@dataclass(frozen=True)
+class Condition:
+    """One condition as the step reports it; ``status`` None means it was removed."""
+
+    type: str
+    status: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.status is None:
+            return f"{self.type} removed"
+        return f"{self.type}={self.status}" + (f": {self.message}" if self.message else "")
+
+
+def _reported(resource: dict[str, Any] | None) -> dict[str, Condition]:
+    found = conditions(resource or {})
+    return {
+        type_: Condition(
+            type_,
+            str(found[type_].get("status")),
+            " ".join(str(found[type_].get("message") or "").split()),
+        )
+        for type_ in REPORTED
+        if type_ in found
+    }
+
+
+def condition_changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Condition]:
+    """The reported conditions of ``after`` whose status or message differ from ``before``'s
+    (None: nothing seen yet), and those ``after`` no longer has; in ``REPORTED`` order."""
+    old, new = _reported(before), _reported(after)
+    return [
+        new.get(type_, Condition(type_, None, ""))
+        for type_ in REPORTED
+        if (type_ in old or type_ in new) and old.get(type_) != new.get(type_)
+    ]
+
+
+def explaining(resource: dict[str, Any]) -> Condition | None:
+    """The condition that best says why the resource is not done: ACK.Terminal, then
+    ACK.Recoverable (True), then ACK.ResourceSynced (or Ready without it) False or Unknown
+    with a message, then ACK.LateInitialized False."""
+    found = _reported(resource)
+    synced = found.get(SYNCED, found.get(READY))
+    candidates = (
+        (found.get(TERMINAL), ("True",), False),
+        (found.get(RECOVERABLE), ("True",), False),
+        (synced, ("False", "Unknown"), True),
+        (found.get(LATE_INITIALIZED), ("False",), False),
+    )
+    for condition, telling, needs_message in candidates:
+        if condition and condition.status in telling and (condition.message or not needs_message):
+            return condition
+    return None
+
+
+def _last_condition(resource: dict[str, Any]) -> str:
+    """``last condition <type>=<status>: <message>``, or "" when no condition explains."""
+    condition = explaining(resource)
+    return f"last condition {condition}" if condition else ""
+
+
 def assess(
     kind: Kind, resource: dict[str, Any] | None, tracker: Tracker, now: float, policy: Policy
 ) -> tuple[Tracker, Verdict]:
@@ -102,7 +173,8 @@ def assess(
     if policy.timeout:
         if now - tracker.started >= policy.timeout:
             return tracker, Failed(
-                f"timed out after {policy.timeout:.0f} s (status: {_summary(kind, status)})",
+                f"timed out after {policy.timeout:.0f} s"
+                + _parenthesised(f"status: {_summary(kind, status)}", _last_condition(resource)),
                 "raise timeout_seconds, or 0 for no limit",
             )
         deadlines.append(tracker.started + policy.timeout)
@@ -113,7 +185,8 @@ def assess(
                 if now - tracker.started >= policy.status_timeout:
                     return tracker, Failed(
                         f".status unchanged {policy.status_timeout:.0f} s after the update: the "
-                        f"ACK controller has not acted on it in namespace {namespace!r}",
+                        f"ACK controller has not acted on it in namespace {namespace!r}"
+                        + _parenthesised(_last_condition(resource)),
                         f"run `ack-components doctor --namespace {namespace}`",
                     )
                 deadlines.append(tracker.started + policy.status_timeout)
@@ -132,11 +205,13 @@ def assess(
         )
     value = status.get(kind.status_field) if kind.status_field else None
     if value in kind.failed:
-        return tracker, Failed(
-            f"{kind.name} {value}: {status.get('failureReason') or 'no reason given'}"
-        )
+        reason = status.get("failureReason") or _last_condition(resource) or "no reason given"
+        return tracker, Failed(f"{kind.name} {value}: {reason}")
     if value in kind.stopped:
-        return tracker, Failed(f"the SageMaker {kind.name} was stopped (status {value})")
+        return tracker, Failed(
+            f"the SageMaker {kind.name} was stopped"
+            + _parenthesised(f"status {value}", _last_condition(resource))
+        )
     if _true(conds.get(SYNCED, conds.get(READY))):
         if kind.status_field is None and (status.get("ackResourceMetadata") or {}).get("arn"):
             return tracker, Done("Synced")
@@ -173,6 +248,12 @@ def assess(
     return tracker, Waiting(
         value, status.get("secondaryStatus"), min(deadlines) if deadlines else None
     )
+
+
+def _parenthesised(*parts: str) -> str:
+    """`` (a; b)`` of the parts that are not empty; "" when all are."""
+    text = "; ".join(part for part in parts if part)
+    return f" ({text})" if text else ""
 
 
 def _failed_rules(kind: Kind, status: dict[str, Any]) -> list[str]:
