@@ -1,15 +1,16 @@
 """`make demo`: train a model and serve it on the local sandbox, start to finish.
 
-1. `ack-components sandbox up`: etcd + kube-apiserver with the SageMaker CRDs.
+1. `ack-components sandbox up`: etcd + kube-apiserver with the controller's own
+   CRDs, the SageMaker emulator, and the real ACK SageMaker controller (v1.9.1)
+   driving the emulator.
 2. `ack-components render TrainingJob`: the custom resource the inputs become.
 3. `ack-components run` for TrainingJob (the KMeans MNIST inputs), then Model,
-   EndpointConfig and Endpoint, each step fed by the one before's JSON outputs,
-   as a KFP pipeline would run them.
-4. The ACK SageMaker controller cannot be built on this machine yet, so a
-   stand-in writes `.status` through the API the way the controller does; every
-   line it prints says so.
-5. `kubectl get` while the job runs and once all is deployed, then the outputs.
-6. `ack-components sandbox down`.
+   EndpointConfig and Endpoint, each step fed by the one before's outputs, as a
+   KFP pipeline would run them. The controller reconciles each resource and
+   reports SageMaker's status; nothing else writes `.status`.
+4. `kubectl get` while the job runs and once all is deployed, then the outputs
+   and the SageMaker calls the controller made.
+5. `ack-components sandbox down`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -49,40 +51,26 @@ def arguments(inputs: dict[str, str]) -> list[str]:
     return [part for key, value in inputs.items() for part in (f"--{key}", value)]
 
 
-def run_step(api: Any, kind_name: str, inputs: dict[str, str], while_running: str = "") -> Path:
-    """Run one component as KFP would; the stand-in moves its resource through its lifecycle."""
+def run_step(kind_name: str, inputs: dict[str, str], outputs: Path, show: str = "") -> Path:
+    """Run one component as KFP would; the real controller moves its resource along."""
     from ack_components import kinds
-    from ack_components.interface import snake_case
-    from ack_components.testing import status_writer
 
     kind = kinds.get(kind_name)
     step(f"ack-components run {kind.name}")
-    outputs = Path(tempfile.mkdtemp(prefix=f"demo-{kind.name.lower()}-"))
+    directory = outputs / kind.name
     run = subprocess.Popen(
-        [BIN / "ack-components", "run", kind.name, *arguments(inputs), "--outputs-dir", outputs],
+        [BIN / "ack-components", "run", kind.name, *arguments(inputs), "--outputs-dir", directory],
         env={**os.environ, "KUBECONFIG": str(KUBECONFIG)},
         text=True,
     )
-    name = inputs[snake_case(kind.name_field)]
-    status_writer.wait_for(api, "default", kind.plural, name)
-    statuses = status_writer.lifecycle(kind, name, REGION)
-    for number, status in enumerate(statuses):
-        shown = status.get(kind.status_field or "") or "ARN and ACK.ResourceSynced"
-        secondary = status.get("secondaryStatus")
-        print(
-            f"  [stand-in for the ACK controller] status -> {shown}"
-            + (f" / {secondary}" if secondary else ""),
-            flush=True,
-        )
-        status_writer.write(api, "default", kind.plural, name, status)
-        time.sleep(1.0)
-        if while_running and number == len(statuses) - 2:
-            step(f"kubectl get {while_running} -o wide (while it runs)")
-            kubectl("get", while_running, "-o", "wide")
-    code = run.wait(timeout=60)
+    if show:
+        time.sleep(8)  # the controller has created it in SageMaker by now
+        step(f"kubectl get {show} -o wide (while it runs)")
+        kubectl("get", show, "-o", "wide")
+    code = run.wait(timeout=600)
     if code != 0:
         raise SystemExit(f"the {kind.name} step exited {code}")
-    return outputs
+    return directory
 
 
 def output(directory: Path, name: str) -> Any:
@@ -90,68 +78,79 @@ def output(directory: Path, name: str) -> Any:
 
 
 def main() -> int:
-    from kubernetes import config
-
-    from ack_components.testing import samples
-
     step("sandbox up")
     cli("sandbox", "up", "--dir", str(SANDBOX))
     try:
-        api = config.new_client_from_config(str(KUBECONFIG))
-        training_inputs = samples.as_inputs(
-            samples.kmeans_mnist_spec(bucket="sandbox-bucket"),
-            region=REGION,
-            training_job_name="kmeans-mnist-demo",
-        )
-
-        step("ack-components render TrainingJob (no cluster contacted)")
-        cli("render", "TrainingJob", *arguments(training_inputs))
-
-        trained = run_step(api, "TrainingJob", training_inputs, while_running="trainingjobs")
-        model_data = output(trained, "model_artifacts")["s3ModelArtifacts"]
-        model = run_step(
-            api,
-            "Model",
-            samples.as_inputs(
-                samples.kmeans_model_spec(model_data), region=REGION, model_name="kmeans-mnist"
-            ),
-        )
-        config_step = run_step(
-            api,
-            "EndpointConfig",
-            samples.as_inputs(
-                samples.endpoint_config_spec(output(model, "sagemaker_resource_name")),
-                region=REGION,
-                endpoint_config_name="kmeans-mnist-config",
-            ),
-        )
-        endpoint = run_step(
-            api,
-            "Endpoint",
-            {
-                "region": REGION,
-                "endpoint_name": "kmeans-mnist",
-                # Passed on as written: a String output is a JSON string, which inputs accept.
-                "endpoint_config_name": (config_step / "sagemaker_resource_name").read_text(),
-            },
-            # Qualified: plain `endpoints` is the core Kubernetes kind.
-            while_running="endpoints.sagemaker.services.k8s.aws",
-        )
-
-        deployed = ",".join(
-            f"{plural}.sagemaker.services.k8s.aws"
-            for plural in ("trainingjobs", "models", "endpointconfigs", "endpoints")
-        )
-        step(f"kubectl get {deployed} (done)")
-        kubectl("get", deployed, "-o", "wide")
-        for title, directory in (("TrainingJob", trained), ("Endpoint", endpoint)):
-            step(f"{title} outputs, each a JSON value")
-            for path in sorted(directory.iterdir()):
-                print(f"  {path.name}: {path.read_text()[:160]}")
+        with tempfile.TemporaryDirectory(prefix="ack-components-demo-") as outputs:
+            deploy(Path(outputs))
         return 0
     finally:
         step("sandbox down")
         cli("sandbox", "down", "--dir", str(SANDBOX))
+
+
+def deploy(outputs: Path) -> None:
+    from ack_components.testing import samples
+
+    training_inputs = samples.as_inputs(
+        samples.kmeans_mnist_spec(bucket="sandbox-bucket"),
+        region=REGION,
+        training_job_name="kmeans-mnist-demo",
+    )
+    step("ack-components render TrainingJob (no cluster contacted)")
+    cli("render", "TrainingJob", *arguments(training_inputs))
+
+    trained = run_step("TrainingJob", training_inputs, outputs, show="trainingjobs")
+    model_data = output(trained, "model_artifacts")["s3ModelArtifacts"]
+    model = run_step(
+        "Model",
+        samples.as_inputs(
+            samples.kmeans_model_spec(model_data), region=REGION, model_name="kmeans-mnist"
+        ),
+        outputs,
+    )
+    config_step = run_step(
+        "EndpointConfig",
+        samples.as_inputs(
+            samples.endpoint_config_spec(output(model, "sagemaker_resource_name")),
+            region=REGION,
+            endpoint_config_name="kmeans-mnist-config",
+        ),
+        outputs,
+    )
+    endpoint = run_step(
+        "Endpoint",
+        {
+            "region": REGION,
+            "endpoint_name": "kmeans-mnist",
+            "endpoint_config_name": (config_step / "sagemaker_resource_name").read_text(),
+        },
+        outputs,
+        # Qualified: plain `endpoints` is the core Kubernetes kind.
+        show="endpoints.sagemaker.services.k8s.aws",
+    )
+
+    deployed = ",".join(
+        f"{plural}.sagemaker.services.k8s.aws"
+        for plural in ("trainingjobs", "models", "endpointconfigs", "endpoints")
+    )
+    step(f"kubectl get {deployed} (done)")
+    kubectl("get", deployed, "-o", "wide")
+    for title, directory in (("TrainingJob", trained), ("Endpoint", endpoint)):
+        step(f"{title} outputs")
+        for path in sorted(directory.iterdir()):
+            print(f"  {path.name}: {path.read_text()[:160]}")
+    step("what the ACK controller called in SageMaker (the emulator's record)")
+    for call in sagemaker_calls():
+        print(f"  {call['operation']:<28} {call['name'] or ''}")
+
+
+def sagemaker_calls() -> list[dict[str, Any]]:
+    state = json.loads((SANDBOX / "state.json").read_text())
+    with urllib.request.urlopen(f"{state['emulator']['url']}/_emulator/calls") as reply:
+        calls: list[dict[str, Any]] = json.loads(reply.read())
+    # Describe calls repeat on every reconcile; the ones that change something tell the story.
+    return [c for c in calls if not c["operation"].startswith(("Describe", "List", "Get"))]
 
 
 if __name__ == "__main__":

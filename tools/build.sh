@@ -3,7 +3,8 @@
 # by version, and does nothing when they are already there.
 #   tools/build.sh controlplane   kube-apiserver, kubectl, etcd
 #   tools/build.sh controller     ACK sagemaker-controller
-#   tools/build.sh crds           downloads the modules that carry the CRDs
+#   tools/build.sh crds           unpacks the controller source and downloads the
+#                                 training-operator module (they carry the CRDs)
 # Cache root: $ACK_COMPONENTS_CACHE (default ~/.cache/ack-components).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,20 +45,55 @@ controlplane() {
   build "$here/etcd" go.etcd.io/etcd/server/v3 "$cache/bin/etcd-$ETCD_VERSION/etcd"
 }
 
+# The controller's module source, unpacked once into the cache: from the Go module
+# proxy, or (where the proxy refuses the module) from the archive or directory named
+# by ACK_COMPONENTS_CONTROLLER_SOURCE. Prints the directory.
+controller_source() {
+  local v=$SAGEMAKER_CONTROLLER_VERSION
+  local dir="$cache/src/sagemaker-controller-$v"
+  [ -f "$dir/go.mod" ] && { echo "$dir"; return 0; }
+  local given=${ACK_COMPONENTS_CONTROLLER_SOURCE:-} staging
+  mkdir -p "$(dirname "$dir")"
+  staging=$(mktemp -d "$dir.XXXX")
+  if [ -z "$given" ]; then
+    local mod
+    mod=$(go mod download -json "github.com/aws-controllers-k8s/sagemaker-controller@v$v" \
+      | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
+    [ -n "$mod" ] || { rm -rf "$staging"; fail_network "sagemaker-controller (or set ACK_COMPONENTS_CONTROLLER_SOURCE to its source archive or directory)"; }
+    cp -r "$mod/." "$staging/"
+  elif [ -d "$given" ]; then
+    cp -r "$given/." "$staging/"
+  elif [ -f "$given" ]; then
+    local sum
+    sum=$(sha256sum "$given" | cut -d' ' -f1)
+    if [ "$sum" != "$SAGEMAKER_CONTROLLER_SOURCE_SHA256" ]; then
+      rm -rf "$staging"
+      echo "error: $given has sha256 $sum, not the pinned $SAGEMAKER_CONTROLLER_SOURCE_SHA256 (sagemaker-controller v$v)" >&2
+      exit 5
+    fi
+    tar -xzf "$given" -C "$staging" --strip-components=1
+  else
+    rm -rf "$staging"
+    echo "error: ACK_COMPONENTS_CONTROLLER_SOURCE=$given is neither a file nor a directory" >&2
+    exit 5
+  fi
+  chmod -R u+w "$staging"
+  [ -f "$staging/go.mod" ] || { rm -rf "$staging"; echo "error: no go.mod in the controller source $given" >&2; exit 5; }
+  mv "$staging" "$dir"
+  echo "$dir"
+}
+
 controller() {
-  local v=$SAGEMAKER_CONTROLLER_VERSION out="$cache/bin/sagemaker-controller-$v/controller"
-  [ -x "$out" ] && return 0
-  mkdir -p "$(dirname "$out")"
-  echo "building sagemaker-controller v$v..." >&2
-  local t0=$SECONDS
-  GOBIN=$(dirname "$out") go install -trimpath -ldflags "-s -w" \
-    "github.com/aws-controllers-k8s/sagemaker-controller/cmd/controller@v$v" || fail_network sagemaker-controller
-  echo "built $out in $((SECONDS - t0)) s, $(du -m "$out" | cut -f1) MB" >&2
+  local v=$SAGEMAKER_CONTROLLER_VERSION src
+  local out="$cache/bin/sagemaker-controller-$v/controller"
+  src=$(controller_source)
+  build "$src" ./cmd/controller "$out"
 }
 
 crds() {
-  go mod download "github.com/aws-controllers-k8s/sagemaker-controller@v$SAGEMAKER_CONTROLLER_VERSION" \
-    "github.com/kubeflow/training-operator@v$TRAINING_OPERATOR_VERSION" || fail_network "the CRD modules"
+  controller_source >/dev/null
+  go mod download "github.com/kubeflow/training-operator@v$TRAINING_OPERATOR_VERSION" \
+    || fail_network "the CRD modules"
 }
 
 for target in "$@"; do "$target"; done

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from emulator_support import emulator, sm  # noqa: F401 (fixtures for the emulat
 from harness import Harness
 
 from ack_components.sandbox.controlplane import ControlPlane
+from ack_components.testing.stack import Stack
 
 
 @pytest.fixture()
@@ -17,3 +19,17 @@ def harness(
     control_plane: ControlPlane, api_client: Any, namespace: str, tmp_path: Path
 ) -> Harness:
     return Harness(control_plane, api_client, namespace, tmp_path)
+
+
+@pytest.fixture()
+def real(ack_stack: Stack, tmp_path: Path) -> Harness:
+    """A harness on the stack where the real ACK controller drives the SageMaker emulator.
+
+    Each test gets a namespace of its own there; nothing writes ``.status`` but the controller.
+    """
+    from kubernetes import client, config
+
+    api = config.new_client_from_config(config_file=str(ack_stack.kubeconfig))
+    name = f"e2e-{uuid.uuid4().hex[:10]}"
+    client.CoreV1Api(api).create_namespace({"metadata": {"name": name}})
+    return Harness(ack_stack.plane, api, name, tmp_path)

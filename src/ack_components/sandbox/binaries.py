@@ -73,6 +73,36 @@ def etcd() -> Binary:
     return Binary("etcd", f"etcd-{versions()['ETCD_VERSION']}", "controlplane")
 
 
+def controller() -> Binary:
+    """The ACK SageMaker controller, built from its pinned source by ``make controller``."""
+    return Binary(
+        "controller",
+        f"sagemaker-controller-{versions()['SAGEMAKER_CONTROLLER_VERSION']}",
+        "controller",
+    )
+
+
+CONTROLLER_SOURCE_ENV = "ACK_COMPONENTS_CONTROLLER_SOURCE"
+
+
+def controller_source() -> Path:
+    """The controller's unpacked module source (its CRDs, RBAC and per-kind code), in the cache.
+
+    ``tools/build.sh controller`` puts it there: from the Go module proxy, or from the
+    archive or directory named by ``ACK_COMPONENTS_CONTROLLER_SOURCE`` where the proxy
+    refuses the module.
+    """
+    version = versions()["SAGEMAKER_CONTROLLER_VERSION"]
+    directory = cache_root() / "src" / f"sagemaker-controller-{version}"
+    if not (directory / "go.mod").is_file():
+        raise MissingPrerequisite(
+            f"the sagemaker-controller v{version} source is not in {directory.parent}. "
+            f"Run `make controller` (from the Go module proxy, or set {CONTROLLER_SOURCE_ENV} "
+            "to the source archive or directory where the proxy refuses the module)."
+        )
+    return directory
+
+
 def go_module_dir(module: str, version: str) -> Path:
     """The unpacked source of a pinned Go module, downloaded into Go's module cache if needed."""
     try:

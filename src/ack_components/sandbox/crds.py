@@ -1,19 +1,15 @@
 """The CRDs the sandbox serves, and installing them until every one is Established.
 
 Sources, all pinned in ``versions.env``:
-- the SageMaker kinds, generated from the SageMaker API model the pinned botocore
-  ships (see ``crdgen``; the controller's own module cannot be fetched here),
-  cached under the build cache by botocore version;
-- ACK's common kinds (FieldExport, IAMRoleSelector) from the pinned
-  ``aws-controllers-k8s/runtime`` Go module;
+- the SageMaker kinds and ACK's common kinds (FieldExport, IAMRoleSelector): the
+  controller's own ``config/crd/bases`` and ``config/crd/common/bases``, from the
+  same source its binary is built from (``binaries.controller_source``), so the
+  sandbox serves exactly what that controller reconciles;
 - PyTorchJob (``kubeflow.org/v1``) from the pinned training-operator Go module.
 """
 
 from __future__ import annotations
 
-import hashlib
-import shutil
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,38 +19,15 @@ import yaml
 
 from ack_components.sandbox import binaries
 
-RUNTIME_MODULE = "github.com/aws-controllers-k8s/runtime"
 TRAINING_OPERATOR_MODULE = "github.com/kubeflow/training-operator"
 
 
 def sagemaker_crd_files() -> list[Path]:
-    import botocore
-
-    from ack_components.sandbox import crdgen
-
-    # Keyed by botocore's version and the generator's own source, so a change to either regenerates.
-    generator = hashlib.sha256(Path(crdgen.__file__).read_bytes()).hexdigest()[:12]
-    folder = (
-        binaries.cache_root() / "crds" / f"sagemaker-botocore-{botocore.__version__}-{generator}"
-    )
-    files = sorted(folder.glob("*.yaml"))
-    if not files:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".staging-"))
-        crdgen.write_crds(staging)
-        try:
-            staging.rename(folder)
-        except OSError:  # another process generated them first
-            shutil.rmtree(staging, ignore_errors=True)
-        files = sorted(folder.glob("*.yaml"))
-    return files
+    return sorted((binaries.controller_source() / "config/crd/bases").glob("*.yaml"))
 
 
 def common_crd_files() -> list[Path]:
-    version = "v" + binaries.versions()["ACK_RUNTIME_VERSION"]
-    return sorted(
-        (binaries.go_module_dir(RUNTIME_MODULE, version) / "config/crd/bases").glob("*.yaml")
-    )
+    return sorted((binaries.controller_source() / "config/crd/common/bases").glob("*.yaml"))
 
 
 def pytorchjob_crd_file() -> Path:

@@ -53,9 +53,15 @@ def python() -> Path:
     return candidate
 
 
-def start(log: Path, training_seconds: float = 6.0, timeout: float = 60.0) -> EmulatorState:
+def start(
+    log: Path,
+    training_seconds: float = 6.0,
+    timeout: float = 60.0,
+    extra_args: tuple[str, ...] = (),
+) -> EmulatorState:
+    """Start the emulator; ``extra_args`` are its own options (phase lengths, see ``--help``)."""
     argv = [str(python()), "-m", "ack_components.sandbox.emulator", "--port", "0"]
-    argv += ["--training-seconds", str(training_seconds)]
+    argv += ["--training-seconds", str(training_seconds), *extra_args]
     log.unlink(missing_ok=True)  # the port is read from this log: no line from an earlier run
     process = spawn("sagemaker-emulator", argv, log)
     deadline = time.monotonic() + timeout

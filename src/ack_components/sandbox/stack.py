@@ -1,11 +1,12 @@
 """`ack-components sandbox up | down | status`: the local stack for users, across commands.
 
-Parts: the control plane (etcd + kube-apiserver) with the CRDs, and the SageMaker
-emulator. ``up`` starts the parts in order and writes what it started to
+Parts: the control plane (etcd + kube-apiserver) with the CRDs, the SageMaker
+emulator, and the real ACK SageMaker controller driving the emulator. ``up`` starts
+the parts in order and writes what it started to
 ``.sandbox/state.json``; ``down`` stops whatever that file names, even after a
 partial start; ``status`` reports each part's health. The state is a mapping of
-part name → that part's own JSON, so a later part (the ACK controller) joins as
-a new entry without changing the ones here.
+part name → that part's own JSON, so a new part joins as a new entry without
+changing the others.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ack_components.sandbox import crds, emulator_process
+from ack_components.sandbox import controller_process, crds, emulator_process
 from ack_components.sandbox.binaries import MissingPrerequisite
+from ack_components.sandbox.controller_process import ControllerState
 from ack_components.sandbox.controlplane import ControlPlane, ControlPlaneError, ControlPlaneState
 from ack_components.sandbox.emulator_process import EmulatorState
 
@@ -76,6 +78,15 @@ def up(root: Path = DEFAULT_DIR, api_port: int | None = None) -> dict[str, Any]:
         down(root)
         raise SandboxError(f"SageMaker emulator: {error}") from error
     state["emulator"] = emulator.to_json()
+    write_state(root, state)
+    try:
+        controller = controller_process.start(
+            plane.kubeconfig, emulator.url, root.resolve() / "logs" / "ack-controller.log"
+        )
+    except (controller_process.ControllerError, MissingPrerequisite) as error:
+        down(root)
+        raise SandboxError(f"ACK controller: {error}") from error
+    state["controller"] = controller.to_json()
     state["ready_seconds"] = round(time.monotonic() - started, 2)
     write_state(root, state)
     return state
@@ -85,6 +96,9 @@ def down(root: Path = DEFAULT_DIR) -> list[str]:
     """Stop every part the state file names; returns their names. Safe to call twice."""
     state = read_state(root)
     stopped = []
+    if "controller" in state:
+        ControllerState.from_json(state["controller"]).process.stop()
+        stopped.append("ack-controller")
     if "emulator" in state:
         EmulatorState.from_json(state["emulator"]).process.stop()
         stopped.append("sagemaker-emulator")
@@ -108,6 +122,13 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
         healthy = emulator.process.is_running() and emulator_process.healthy(emulator)
         parts["sagemaker-emulator"] = healthy
         report["sagemaker_endpoint_url"] = emulator.url
+    if "controller" in state:
+        controller = ControllerState.from_json(state["controller"])
+        parts["ack-controller"] = controller.process.is_running() and controller_process.healthy(
+            controller
+        )
+        report["controller_log"] = controller.process.log
+        report["controller_metrics_url"] = controller.metrics_url
     return {"running": bool(parts) and all(parts.values()), "parts": parts, **report}
 
 
@@ -122,6 +143,7 @@ def main(action: str, root: Path, api_port: int | None) -> int:
             print(f"  export KUBECONFIG={kubeconfig}")
             print("  kubectl get trainingjobs")
             print(f"  SageMaker emulator: {state['emulator']['url']} (any access key)")
+            print(f"  ACK controller log: {state['controller']['process']['log']}")
             return 0
         if action == "down":
             stopped = down(root)

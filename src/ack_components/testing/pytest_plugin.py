@@ -15,6 +15,7 @@ import pytest
 
 from ack_components.sandbox import crds
 from ack_components.sandbox.controlplane import ControlPlane
+from ack_components.testing.stack import Stack
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +43,14 @@ def _client(plane: ControlPlane) -> Any:
     from kubernetes import config
 
     return config.new_client_from_config(config_file=str(plane.kubeconfig))
+
+
+@pytest.fixture(scope="session")
+def ack_stack() -> Iterator[Stack]:
+    """An API server of its own with the emulator and the real ACK controller, once per session.
+
+    Its own, so the controller never reconciles what the stand-in tests write on
+    ``control_plane``.
+    """
+    with Stack() as stack:
+        yield stack
