@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import botocore.session
@@ -45,7 +46,14 @@ def test_up_status_kubectl_down(tmp_path: Path) -> None:
         status = sandbox(root, "status")
         report = json.loads(status.stdout)
         assert status.returncode == 0
-        assert report["parts"] == {"etcd": True, "kube-apiserver": True, "sagemaker-emulator": True}
+        assert report["parts"] == {
+            "etcd": True,
+            "kube-apiserver": True,
+            "sagemaker-emulator": True,
+            "ack-controller": True,
+        }
+        # The controller is up: it has already asked STS (the emulator) who it is.
+        assert _calls(report["sagemaker_endpoint_url"], "GetCallerIdentity")
         sts = botocore.session.get_session().create_client(
             "sts",
             endpoint_url=report["sagemaker_endpoint_url"],
@@ -69,12 +77,39 @@ def test_up_status_kubectl_down(tmp_path: Path) -> None:
     assert down.returncode == 0
     assert "controlplane" in down.stdout
     assert "sagemaker-emulator" in down.stdout
+    assert "ack-controller" in down.stdout
     for part in ("etcd", "apiserver"):
         assert gone(state["controlplane"][part]["pid"])
     assert gone(state["emulator"]["process"]["pid"])
+    assert gone(state["controller"]["process"]["pid"])
     after = sandbox(root, "status")
     assert after.returncode == 1
     assert json.loads(after.stdout)["running"] is False
+
+
+def _calls(url: str, operation: str) -> list[dict[str, object]]:
+    with urllib.request.urlopen(f"{url}/_emulator/calls", timeout=10) as reply:
+        return [c for c in json.loads(reply.read()) if c["operation"] == operation]
+
+
+def test_a_controller_that_fails_at_start_is_named_in_one_line(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for binary in (binaries.kube_apiserver(), binaries.kubectl(), binaries.etcd()):
+        (bin_dir / binary.name).symlink_to(binary.path())
+    fake = bin_dir / "controller"
+    fake.write_text(
+        "#!/bin/sh\necho 'starting'\n"
+        'echo \'{"level":"error","msg":"unable to get caller identity"}\'\nexit 1\n'
+    )
+    fake.chmod(0o755)
+    root = tmp_path / "sandbox"
+    up = sandbox(root, "up", env={**os.environ, binaries.BIN_DIR_ENV: str(bin_dir)})
+    assert up.returncode == 1
+    first = up.stderr.splitlines()[0]
+    assert first.startswith("error: sandbox ACK controller: it exited at start: ")
+    assert "unable to get caller identity" in first
+    assert not (root / "state.json").exists()  # everything it had started is stopped
 
 
 def test_a_taken_port_is_named_and_nothing_is_left_running(tmp_path: Path) -> None:
