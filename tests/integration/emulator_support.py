@@ -23,7 +23,7 @@ import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 
-from ack_components.sandbox.emulator import shapes
+from ack_components.sandbox.emulator import shapes, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 EMULATOR_PYTHON = ROOT / ".venv-emulator" / "bin" / "python"
@@ -32,6 +32,7 @@ ROLE = "arn:aws:iam::123456789012:role/service-role/AmazonSageMaker"
 FAIL_TAG = "emulator.ack-components/fail"
 PHASES = ["Starting", "Downloading", "Training", "Uploading"]
 ENDPOINT_SECONDS = 4.0  # long enough that a Describe right after a change sees it
+JOB_SECONDS = 3.0  # each phase of the lifecycle tables' kinds
 TRAINING_OPS = {
     "CreateTrainingJob",
     "DescribeTrainingJob",
@@ -44,9 +45,10 @@ HOSTING_OPS = {
     for kind in ("Model", "EndpointConfig", "Endpoint")
     for verb in ("Create", "Describe", "Delete")
 } | {"UpdateEndpoint"}
+LIFECYCLE_OPS = tables.operations()
 # The operations the emulator answers itself; the rest are moto's, so their shapes are not
 # this emulator's claim yet.
-OWN = TRAINING_OPS | HOSTING_OPS
+OWN = TRAINING_OPS | HOSTING_OPS | LIFECYCLE_OPS
 
 
 @dataclass
@@ -91,6 +93,8 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
                 str(TRAINING_SECONDS),
                 "--endpoint-seconds",
                 str(ENDPOINT_SECONDS),
+                "--job-seconds",
+                str(JOB_SECONDS),
             ],
             stdout=subprocess.PIPE,
             stderr=stderr,

@@ -275,7 +275,7 @@ def test_describe_returns_what_was_sent_no_empty_structures_and_late_init_defaul
 
 
 def test_unimplemented_operation_is_a_json_error(sm: Any) -> None:
-    error = error_of(lambda: sm.stop_transform_job(TransformJobName=unique("transform")))
+    error = error_of(lambda: sm.stop_compilation_job(CompilationJobName=unique("compile")))
     assert error.response["Error"]["Code"] == "UnsupportedOperation"
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert error.response["ResponseMetadata"]["RetryAttempts"] == 0

@@ -5,7 +5,10 @@ APIs. STS and most SageMaker operations are moto's; the TrainingJob operations
 (Create/Describe/Stop/Update/List) are the emulator's own, with a lifecycle computed from
 elapsed time (``InProgress`` through Starting, Downloading, Training, Uploading to
 ``Completed``), failure injection by tag, AWS's "not found" wording and the late-initialised
-fields real SageMaker returns. ``/_emulator/{health,calls,reset}`` let tests see and clear
+fields real SageMaker returns. Model, EndpointConfig and Endpoint (``hosting.py``) and every
+kind in a lifecycle table (``lifecycle.py`` + ``resources.py``: tuning, processing,
+transform and labeling jobs, pipelines and their executions, monitoring schedules and job
+definitions) run the same way. ``/_emulator/{health,calls,reset}`` let tests see and clear
 what it was asked.
 
 Why: stock moto completes a job the instant it is created, loses request fields, lacks

@@ -1,5 +1,5 @@
 """Command line: ``python -m ack_components.sandbox.emulator [--port 0] [--training-seconds 6]
-[--endpoint-seconds 3]``.
+[--endpoint-seconds 3] [--job-seconds 6]``.
 
 Why a CLI of its own: tests and users start the emulator as a separate process (it runs from
 a virtualenv that has moto), learn its port from the single line it prints to stdout and stop
@@ -34,6 +34,13 @@ def main(argv: list[str] | None = None) -> int:
         default=3.0,
         help="how long an Endpoint is Creating (or Updating) before it is InService",
     )
+    parser.add_argument(
+        "--job-seconds",
+        type=float,
+        default=6.0,
+        help="how long each phase of the other kinds lasts (a job InProgress, a pipeline "
+        "execution Executing, a monitoring schedule Pending)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
@@ -41,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ack_components.sandbox.emulator.server import HOST, make_server  # imports moto: slow
 
-    server = make_server(args.port, args.training_seconds, args.endpoint_seconds)
+    server = make_server(args.port, args.training_seconds, args.endpoint_seconds, args.job_seconds)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -2,8 +2,10 @@
 
 Why a layer rather than patches inside moto: moto routes a request by its SigV4 credential
 scope (service, region) and ``X-Amz-Target``; reading the same two things here lets this
-module answer the TrainingJob operations from ``training.Store`` and the Model, EndpointConfig
-and Endpoint ones from ``hosting.HostingStore``, record every SageMaker/STS
+module answer the TrainingJob operations from ``training.Store``, the Model, EndpointConfig
+and Endpoint ones from ``hosting.HostingStore`` and those of every kind in a lifecycle table
+(``tables.TABLES``) from
+``lifecycle.LifecycleStore``, record every SageMaker/STS
 call for tests, answer ``/_emulator/*`` control requests and turn moto's HTML 500 for
 unimplemented operations into JSON errors, while STS and every other SageMaker operation stay
 moto's, unmodified. Only this module imports moto (and werkzeug, which moto brings).
@@ -33,7 +35,9 @@ from moto.moto_server.werkzeug_app import (
 )
 from moto.sagemaker.responses import SageMakerResponse
 
+from ack_components.sandbox.emulator import tables
 from ack_components.sandbox.emulator.hosting import HostingStore
+from ack_components.sandbox.emulator.lifecycle import JOB, Entry, LifecycleStore
 from ack_components.sandbox.emulator.training import ApiError, JsonDict, Store
 
 HOST = "127.0.0.1"
@@ -48,7 +52,8 @@ _STATUS_TEXT = {
 }
 
 Handler = Callable[[str, JsonDict], JsonDict]
-#: The request member that names the resource a call is about, for the call record.
+#: Request members that name the resource a call is about, for the call record (the
+#: lifecycle entries add theirs).
 _NAME_MEMBERS = ("TrainingJobName", "EndpointName", "EndpointConfigName", "ModelName")
 Reply = tuple[int, list[tuple[str, str]], bytes]
 
@@ -61,11 +66,19 @@ class EmulatorApp:
     """WSGI application: TrainingJob, hosting and control requests here, the rest to moto."""
 
     def __init__(
-        self, store: Store, hosting: HostingStore, moto_app: Callable[..., Iterable[bytes]]
+        self,
+        store: Store,
+        hosting: HostingStore,
+        lifecycle: LifecycleStore,
+        moto_app: Callable[..., Iterable[bytes]],
     ) -> None:
         self.store = store
         self.hosting = hosting
+        self.lifecycle = lifecycle
         self.moto_app = moto_app
+        self._name_members = tuple(
+            dict.fromkeys([*_NAME_MEMBERS, *(e.key_member for e in lifecycle.entries.values())])
+        )
         self.calls: list[JsonDict] = []
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = {
@@ -75,6 +88,7 @@ class EmulatorApp:
             "UpdateTrainingJob": store.update,
             "ListTrainingJobs": store.list,
             **hosting.handlers(),
+            **lifecycle.handlers(),
         }
         model = _sagemaker_model()
         self._required = {
@@ -120,7 +134,7 @@ class EmulatorApp:
             return _error(
                 ApiError("SerializationException", "The request body is not a JSON object.")
             )
-        self._record(operation, next((params[k] for k in _NAME_MEMBERS if k in params), None))
+        self._record(operation, next((params[k] for k in self._name_members if k in params), None))
         handler = self.handlers.get(operation)
         if handler is not None:
             missing = [m for m in self._required[operation] if m not in params]
@@ -196,6 +210,7 @@ class EmulatorApp:
         if method == "POST" and route == "/_emulator/reset":
             self.store.reset()
             self.hosting.reset()
+            self.lifecycle.reset()
             moto_api_backend.reset()
             with self._lock:
                 self.calls.clear()
@@ -240,27 +255,44 @@ def _send(start_response: StartResponse, reply: Reply) -> list[bytes]:
     return [body]
 
 
-def make_app(training_seconds: float, endpoint_seconds: float) -> EmulatorApp:
+def make_app(
+    training_seconds: float,
+    endpoint_seconds: float,
+    job_seconds: float = 6.0,
+    entries: Iterable[Entry] | None = None,
+) -> EmulatorApp:
+    """The application; ``job_seconds`` is each phase of the lifecycle kinds (``entries``,
+    by default those of ``tables.TABLES``).
+
+    Lifecycle phases may name the timings ``job``, ``training`` or ``endpoint``.
+    """
     model = _sagemaker_model()
 
     def members(operation: str) -> frozenset[str]:
-        return frozenset(model.operation_model(operation).output_shape.members)
+        output = model.operation_model(operation).output_shape
+        return frozenset(output.members) if output is not None else frozenset()
 
     describes = ("DescribeModel", "DescribeEndpointConfig", "DescribeEndpoint")
+    entries = tables.entries() if entries is None else list(entries)
+    operations = {op for entry in entries for op in entry.operations()}
+    timings = {JOB: job_seconds, "training": training_seconds, "endpoint": endpoint_seconds}
     return EmulatorApp(
         Store(training_seconds, members("DescribeTrainingJob")),
         HostingStore(endpoint_seconds, {op: members(op) for op in describes}),
+        LifecycleStore(entries, timings, {op: members(op) for op in operations}),
         DomainDispatcherApplication(create_backend_app),
     )
 
 
-def make_server(port: int, training_seconds: float, endpoint_seconds: float) -> Any:
+def make_server(
+    port: int, training_seconds: float, endpoint_seconds: float, job_seconds: float = 6.0
+) -> Any:
     """A threaded werkzeug server on 127.0.0.1:``port`` (0 = any free port), not yet serving."""
     serving = importlib.import_module("werkzeug.serving")  # moto's dependency
     return serving.make_server(
         HOST,
         port,
-        make_app(training_seconds, endpoint_seconds),
+        make_app(training_seconds, endpoint_seconds, job_seconds),
         threaded=True,
         request_handler=MotoRequestHandler,
     )
