@@ -1,15 +1,92 @@
 """The `ack-components` command: what component.yaml calls, and the user's tools.
 
 Each subcommand parses its own arguments and hands plain values to the module
-that does the work; this file holds no logic of its own.
+that does the work. ``run`` and ``render`` take a kind and then that kind's
+inputs, so they are parsed in two steps: first the kind, then a parser built
+for it. A wrong kind or flag is refused in one line with the close matches
+and exit 2: argparse's own error would print the whole usage (a kind has dozens
+of inputs) and bury the line that matters, and an unknown kind used to end in
+a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from ack_components.kinds import Kind
+
+DESCRIPTION = (
+    "Run SageMaker work from Kubeflow Pipelines, or from a shell, through the ACK SageMaker "
+    "controller: `run` turns a kind's inputs into its custom resource, applies it and follows "
+    "its status until done. Also: print a resource without a cluster (`render`), the RBAC the "
+    "components need (`rbac`), check a cluster (`doctor`) and a local sandbox (`sandbox`)."
+)
+#: The commands that take a kind and its inputs: (help, usage tail).
+KIND_COMMANDS = {
+    "run": (
+        "run a component: render, validate, apply and watch a resource",
+        "[--INPUT VALUE ...] [--outputs-dir DIR] [--kubeconfig FILE]",
+    ),
+    "render": (
+        "print the custom resource as YAML; contacts no cluster",
+        "[--INPUT VALUE ...]",
+    ),
+}
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A wrong command line: printed as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Raises UsageError instead of printing the whole usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def did_you_mean(given: str, choices: Iterable[str], prefix: str = "") -> str:
+    """``; did you mean X?`` for the choice equal but for case, else the close ones; or "".
+
+    ``prefix`` (``--`` for flags) is left out of the comparison, where it would make every
+    flag look alike, and put back in the answer."""
+    by_lower = {choice.lower(): choice for choice in choices}
+    same = by_lower.get(given.lower())
+    close = [same] if same else difflib.get_close_matches(given.lower(), by_lower, n=3)
+    names = [prefix + by_lower[match.lower()] for match in close]
+    return f"; did you mean {' or '.join(names)}?" if names else ""
+
+
+def _kind(command: str, name: str) -> Kind:
+    from ack_components import kinds
+
+    if name in kinds.KINDS:
+        return kinds.KINDS[name]
+    suggestion = did_you_mean(name, kinds.KINDS)
+    raise UsageError(
+        f"unknown kind {name!r}"
+        + (suggestion or f"; `ack-components {command} --help` lists the kinds")
+    )
+
+
+def _command_help(command: str) -> str:
+    from ack_components import kinds
+
+    text, usage = KIND_COMMANDS[command]
+    listed = textwrap.fill(", ".join(sorted(kinds.KINDS)), 78, initial_indent="  ")
+    listed = listed.replace("\n", "\n  ")
+    return (
+        f"usage: ack-components {command} KIND {usage}\n\n{text[0].upper()}{text[1:]}.\n\n"
+        f"kinds:\n{listed}\n\n`ack-components {command} KIND --help` lists a kind's inputs.\n"
+    )
 
 
 def _sandbox(args: argparse.Namespace) -> int:
@@ -18,13 +95,18 @@ def _sandbox(args: argparse.Namespace) -> int:
     return stack.main(args.action, Path(args.dir), args.port)
 
 
-def _kind_arguments(kind_name: str, argv: Sequence[str], with_outputs: bool) -> argparse.Namespace:
+def _kind_arguments(
+    kind_name: str, argv: Sequence[str], with_outputs: bool, command: str = "run"
+) -> argparse.Namespace:
     """Parse ``--<input> VALUE`` (and ``--<output>_output_path PATH``) for one kind."""
     from ack_components import interface, kinds, schema
 
     kind = kinds.get(kind_name)
     crd_schema = schema.bundled(kind.name)
-    parser = argparse.ArgumentParser(prog=f"ack-components run {kind.name}")
+    parser = _Parser(
+        prog=f"ack-components {command} {kind.name}",
+        description=f"{KIND_COMMANDS[command][0]} ({kind.component_name})",
+    )
     for spec in interface.inputs(kind, crd_schema):
         parser.add_argument(f"--{spec.name}", dest=f"in_{spec.name}", metavar=spec.type)
     if with_outputs:
@@ -35,18 +117,25 @@ def _kind_arguments(kind_name: str, argv: Sequence[str], with_outputs: bool) -> 
     parser.add_argument(
         "--kubeconfig", help="kubeconfig file (default: in-cluster, then KUBECONFIG)"
     )
-    return parser.parse_args(argv)
+    parsed, unknown = parser.parse_known_args(argv)
+    if unknown:
+        flags = [flag[2:] for action in parser._actions for flag in action.option_strings]
+        first = next((arg.split("=", 1)[0] for arg in unknown if arg.startswith("-")), "")
+        raise UsageError(
+            f"unrecognized arguments: {' '.join(unknown)}"
+            + (did_you_mean(first.lstrip("-"), flags, prefix="--") if first else "")
+        )
+    return parsed
 
 
 def _inputs(args: argparse.Namespace) -> dict[str, str]:
     return {k[3:]: v for k, v in vars(args).items() if k.startswith("in_") and v is not None}
 
 
-def _run(args: argparse.Namespace) -> int:
-    from ack_components import interface, kinds, outputs, run, schema
+def _run(kind: Kind, argv: Sequence[str]) -> int:
+    from ack_components import interface, outputs, run, schema
 
-    parsed = _kind_arguments(args.kind, args.rest, with_outputs=True)
-    kind = kinds.get(args.kind)
+    parsed = _kind_arguments(kind.name, argv, with_outputs=True)
     paths: dict[str, Path] = {}
     if parsed.outputs_dir:
         declared = interface.outputs(kind, schema.bundled(kind.name))
@@ -57,23 +146,44 @@ def _run(args: argparse.Namespace) -> int:
     return run.run(kind.name, _inputs(parsed), paths, kubeconfig=parsed.kubeconfig)
 
 
-def _render(args: argparse.Namespace) -> int:
+def _render(kind: Kind, argv: Sequence[str]) -> int:
     import yaml
 
-    from ack_components import kinds, run
+    from ack_components import run
     from ack_components.interface import InputError
     from ack_components.naming import InvalidName
     from ack_components.schema import SpecInvalid
 
-    parsed = _kind_arguments(args.kind, args.rest, with_outputs=False)
-    raw = _inputs(parsed)
+    raw = _inputs(_kind_arguments(kind.name, argv, with_outputs=False, command="render"))
     try:
-        prepared = run.prepare(kinds.get(args.kind), raw, raw.get("namespace") or "default")
+        prepared = run.prepare(kind, raw, raw.get("namespace") or "default")
     except (InputError, InvalidName, SpecInvalid) as error:
         print(f"error: {error}", file=sys.stderr)
         return run.EXIT_BAD_INPUT
     print(yaml.safe_dump(prepared.resource, sort_keys=False), end="")
     return 0
+
+
+def _kind_command(command: str, argv: Sequence[str]) -> int:
+    """``run`` or ``render``: the kind, then its inputs; a usage error is one line, exit 2."""
+    handler = {"run": _run, "render": _render}[command]
+    where = f"ack-components {command}"
+    try:
+        if not argv or argv[0].startswith("-"):
+            if {"-h", "--help"} & set(argv):
+                print(_command_help(command), end="")
+                return 0
+            raise UsageError(f"a kind is required; `{where} --help` lists the kinds")
+        kind = _kind(command, argv[0])
+    except UsageError as error:
+        print(f"{where}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    where += f" {kind.name}"
+    try:
+        return handler(kind, argv[1:])
+    except UsageError as error:
+        print(f"{where}: error: {error} (`{where} --help` lists its inputs)", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _codegen(args: argparse.Namespace) -> int:
@@ -95,7 +205,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ack-components", description=__doc__)
+    parser = argparse.ArgumentParser(prog="ack-components", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
     sandbox = commands.add_parser("sandbox", help="the local control plane with the SageMaker CRDs")
     sandbox.add_argument("action", choices=["up", "down", "status"])
@@ -106,13 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=None, help="API server port (default: a free one)"
     )
     sandbox.set_defaults(handler=_sandbox)
-    for name, handler, text in (
-        ("run", _run, "run a component: render, validate, apply and watch a resource"),
-        ("render", _render, "print the custom resource as YAML; contacts no cluster"),
-    ):
-        sub = commands.add_parser(name, help=text, add_help=False)
-        sub.add_argument("kind", help="the kind, e.g. TrainingJob")
-        sub.set_defaults(handler=handler, takes_rest=True)
+    for name, (text, _) in KIND_COMMANDS.items():  # parsed by _kind_command; listed here
+        commands.add_parser(name, help=text, add_help=False)
     for name, handler, text in (
         ("codegen", _codegen, "regenerate component files (--check: fail when stale)"),
         ("rbac", _rbac, "print or apply least-privilege RBAC for pipeline service accounts"),
@@ -124,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in KIND_COMMANDS:
+        return _kind_command(argv[0], argv[1:])
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if rest and not getattr(args, "takes_rest", False):

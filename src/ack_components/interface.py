@@ -4,8 +4,11 @@ Every top-level spec field becomes an input and every status field an output,
 named in snake_case as the upstream components named them (``roleARN`` →
 ``role_arn``), so existing pipelines switch by changing the component file.
 The engine's own options (timeouts, namespace, ...) are new inputs whose
-defaults keep old pipelines working. Parsing input text (JSON or YAML; empty
-means "not set") lives here too, with errors that name the input.
+defaults keep old pipelines working. Parsing input text (empty means "not
+set") lives here too, with errors that name the input. JsonObject and JsonArray
+inputs take strict JSON, as their type says: YAML, Python-style quotes,
+trailing commas, NaN or a key given twice would otherwise be read as something
+the user did not write (the last of two keys silently winning, say).
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-
-import yaml
 
 from ack_components.kinds import Kind
 
@@ -54,6 +55,8 @@ class Input:
     field: str | None = None
     required: bool = False
     default: str = ""
+    #: The least value a number input takes (None: any).
+    minimum: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,18 +89,21 @@ OPTIONS = (
         INTEGER,
         "Fail if not done within this many seconds (0: no limit).",
         default="0",
+        minimum=0,
     ),
     Input(
         "status_timeout_seconds",
         INTEGER,
         "Fail if the ACK controller writes no .status within this many seconds (0: no limit).",
         default="180",
+        minimum=0,
     ),
     Input(
         "recoverable_grace_seconds",
         INTEGER,
         "How long an ACK.Recoverable condition may last before the run fails.",
         default="600",
+        minimum=0,
     ),
     Input(
         "leave_running_on_stop",
@@ -228,9 +234,12 @@ def parse(spec: Input, text: str) -> Any:
     """Input text → value, or NOT_SET when empty (``''``, ``{}``, ``[]``)."""
     parser = _PARSERS[spec.type]
     try:
-        return parser(text)
+        value = parser(text)
+        if spec.minimum is not None and value is not NOT_SET and value < spec.minimum:
+            raise InputError(f"must be {spec.minimum} or more, got {value}")
     except InputError as error:
         raise InputError(f"input {spec.name}: {error}") from None
+    return value
 
 
 #: C0 and C1 controls (C1 holds NEL, \x85, a line break) and the line/paragraph separators.
@@ -256,19 +265,29 @@ def _string(text: str) -> Any:
     return text
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise InputError(f"the key {key!r} is given twice in one JSON object")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise InputError(f"not valid JSON: {name} is not a JSON value")
+
+
 def _structured(expected: type, label: str) -> Any:
     def parse_structured(text: str) -> Any:
         if text.strip() == "":
             return NOT_SET
         try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            where = getattr(error, "problem_mark", None)
-            at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-            problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-            raise InputError(f"not valid JSON or YAML{at}: {problem}") from None
-        except (TypeError, ValueError) as error:  # e.g. an unhashable key such as {{ x }}
-            raise InputError(f"not valid JSON or YAML: {error}") from None
+            value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        except json.JSONDecodeError as error:
+            raise InputError(
+                f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+            ) from None
         if not isinstance(value, expected):
             raise InputError(f"expected {label}, got {type(value).__name__}: {text[:80]!r}")
         return value or NOT_SET

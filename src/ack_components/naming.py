@@ -46,12 +46,27 @@ def metadata_name(sagemaker_name: str) -> str:
     return name
 
 
+_LABEL_RULE = (
+    "1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit"
+)
+
+
 def check_metadata_name(input_name: str, value: str) -> str:
     """A custom resource name given as is: it must already be a lowercase DNS-1123 label."""
     if not _is_label(value):
         raise InvalidName(
-            f"input {input_name}: {value!r} is not a valid Kubernetes object name (1-63 "
-            "lowercase letters, digits and hyphens, starting and ending with a letter or digit)"
+            f"input {input_name}: {value!r} is not a valid Kubernetes object name ({_LABEL_RULE})"
+        )
+    return value
+
+
+def check_namespace(value: str) -> str:
+    """A namespace name is a DNS-1123 label; anything else would reach the API server as a
+    URL path segment and come back as a misleading error (a missing CRD, say)."""
+    if not _is_label(value):
+        raise InvalidName(
+            f"input namespace: {value!r} is not a valid namespace name (DNS-1123 label: "
+            f"{_LABEL_RULE})"
         )
     return value
 

@@ -37,7 +37,8 @@ from ack_components.watch import MAX_WINDOW, TICK, follow
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 STOP_WAIT_SECONDS = 120.0
 MANAGED_BY = "ack-components"
-RUN_ID_ANNOTATION = "ack-components/run-id"
+#: The label and annotation naming the run that created a resource.
+RUN_ID_KEY = "ack-components/run-id"
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,10 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
                 f"input run_id: {text!r} was not substituted by the pipeline engine; under "
                 "KFP v2 pass run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER"
             )
+    try:
+        naming.check_namespace(namespace)
+    except InvalidName as error:
+        errors.append(str(error))
     if errors:
         raise InputError("invalid inputs:\n  " + "\n  ".join(errors))
 
@@ -120,14 +125,15 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
         spec_values,
         name=naming.metadata_name(name),
         namespace=namespace,
+        # A CLI run has no run id and no step: no empty label or annotation stands for them.
         labels={
             "app.kubernetes.io/managed-by": MANAGED_BY,
-            "ack-components/run-id": naming.label_value(run_id),
+            **({RUN_ID_KEY: naming.label_value(run_id)} if run_id else {}),
             **({"ack-components/step": naming.label_value(step)} if step else {}),
         },
         annotations={
             "services.k8s.aws/region": region,
-            RUN_ID_ANNOTATION: run_id,
+            **({RUN_ID_KEY: run_id} if run_id else {}),
             **({"ack-components/step": step} if step else {}),
         },
     )
@@ -207,6 +213,12 @@ def run(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _run_id(resource: dict[str, Any]) -> str:
+    """The run that created ``resource``; "" for a CLI run, which has none (older versions
+    wrote an empty annotation, newer ones write none: both mean the same)."""
+    return str((resource["metadata"].get("annotations") or {}).get(RUN_ID_KEY) or "")
 
 
 def _raise_interrupted(signum: int, _frame: Any) -> None:
@@ -296,12 +308,13 @@ def _on_interrupt(
         if existing is None:
             say(f"stopped by {stop}: no {kind} {metadata_name} was created")
             return EXIT_FAILED
-        creator = (existing["metadata"].get("annotations") or {}).get(RUN_ID_ANNOTATION)
-        if creator != prepared.resource["metadata"]["annotations"][RUN_ID_ANNOTATION]:
+        creator = _run_id(existing)
+        if creator != _run_id(prepared.resource):
             # Another run created it (this step only re-attached or updated): not ours to remove.
+            who = f"run {creator!r}" if creator else "a run without run id"
             say(
                 f"stopped by {stop}: leaving {kind} {metadata_name} in place: "
-                f"run {creator!r} created it, not this run"
+                f"{who} created it, not this run"
             )
             return EXIT_FAILED
         say(

@@ -47,7 +47,7 @@ def test_a_broken_definition_is_named_and_nothing_is_created(harness: Harness) -
         kind="Pipeline", pipeline_name="broken", pipeline_definition=broken, role_arn=samples.ROLE
     )
     assert code == 2
-    assert "input pipeline_definition: not valid JSON or YAML at line" in log
+    assert "input pipeline_definition: not valid JSON at line" in log
     assert harness.items("Pipeline") == []
 
 

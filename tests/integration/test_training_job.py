@@ -169,7 +169,7 @@ def test_a_name_is_derived_from_the_run_when_none_is_given(harness: Harness) -> 
 BAD_INPUTS = {
     "malformed JSON": (
         {"resource_config": '{"instanceCount": 1,'},
-        "input resource_config: not valid JSON or YAML",
+        "input resource_config: not valid JSON at line 1, column 21",
     ),
     "wrong type": (
         {
@@ -192,9 +192,9 @@ BAD_INPUTS = {
     ),
     "YAML syntax": (
         {"hyper_parameters": "k: [10"},
-        "input hyper_parameters: not valid JSON or YAML at line",
+        "input hyper_parameters: not valid JSON at line 1, column 1",
     ),
-    "Jinja syntax": ({"environment": "{{ config }}"}, "input environment: not valid JSON or YAML"),
+    "Jinja syntax": ({"environment": "{{ config }}"}, "input environment: not valid JSON at line"),
     "wrong JSON kind": (
         {"input_data_config": '{"channelName": "train"}'},
         "input input_data_config: expected a JSON array",

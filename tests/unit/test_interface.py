@@ -31,9 +31,7 @@ def parse(type_: str, text: str) -> Any:
     ("type_", "text", "expected"),
     [
         (JO, '{"k": "10", "n": {"a": [1, true, null]}}', {"k": "10", "n": {"a": [1, True, None]}}),
-        (JO, "k: '10'\nn:\n  a: [1, true, null]\n", {"k": "10", "n": {"a": [1, True, None]}}),
         (JA, '[{"channelName": "train"}, 2]', [{"channelName": "train"}, 2]),
-        (JA, "- channelName: train\n- 2\n", [{"channelName": "train"}, 2]),
         (BOOL, "true", True),
         (BOOL, "True", True),
         (BOOL, "false", False),
@@ -79,7 +77,7 @@ def test_empty_means_not_set(type_: str, text: str) -> None:
         (JO, '"text"', "expected a JSON object, got str"),
         (JO, "5", "expected a JSON object, got int"),
         (JA, '{"a": 1}', "expected a JSON array, got dict"),
-        (JA, "text", "expected a JSON array, got str"),
+        (JA, '"text"', "expected a JSON array, got str"),
         (BOOL, "yes", "expected true or false"),
         (BOOL, "1", "expected true or false"),
         (INTEGER, "1.5", "expected int"),
@@ -97,18 +95,73 @@ def test_wrong_type_names_the_input(type_: str, text: str, message: str) -> None
         (JO, '{\n  "k": "10",,\n}', "line 2, column 13"),
         (JO, '{"k": "10"', "line 1, column 11"),
         (JA, "[1, 2", "line 1, column 6"),
-        (JO, "a: b: c", "line 1, column 5"),
+        (JO, "a: b: c", "line 1, column 1"),
     ],
 )
-def test_malformed_json_or_yaml_says_where(type_: str, text: str, where: str) -> None:
-    with pytest.raises(InputError, match=f"^input my_input: not valid JSON or YAML at {where}: "):
+def test_malformed_json_says_where(type_: str, text: str, where: str) -> None:
+    with pytest.raises(InputError, match=f"^input my_input: not valid JSON at {where}: "):
         parse(type_, text)
 
 
 @pytest.mark.parametrize("text", ["{{ x }}", '{"k": {{ x }}}', "k: {{ workflow.uid }}"])
 def test_jinja_looking_object_is_rejected(text: str) -> None:
-    with pytest.raises(InputError, match=r"^input my_input: not valid JSON or YAML"):
+    with pytest.raises(InputError, match=r"^input my_input: not valid JSON at line 1"):
         parse(JO, text)
+
+
+@pytest.mark.parametrize(
+    ("type_", "text"),
+    [
+        (JO, "k: '10'\nn:\n  a: [1, true, null]\n"),  # YAML
+        (JA, "- channelName: train\n- 2\n"),
+        (JO, "{k: 10}"),  # YAML flow style
+        (JO, "{'k': '10'}"),  # Python's repr, as the upstream components wrote outputs
+        (JO, '{"k": "10",}'),  # trailing commas
+        (JA, "[1, 2,]"),
+        (JA, "[True, None]"),
+    ],
+)
+def test_only_json_is_taken(type_: str, text: str) -> None:
+    with pytest.raises(
+        InputError, match=r"^input my_input: not valid JSON at line 1, column \d+: "
+    ):
+        parse(type_, text)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_numbers_are_refused(constant: str) -> None:
+    with pytest.raises(InputError, match=f"^input my_input: not valid JSON: {constant} is not"):
+        parse(JA, f"[1, {constant}]")
+
+
+@pytest.mark.parametrize(
+    "text", ['{"k": "10", "k": "11"}', '{"n": {"a": 1, "b": 2, "a": 3}}', '[{"x": 1, "x": 1}]']
+)
+def test_a_key_given_twice_is_refused(text: str) -> None:
+    type_ = JA if text.startswith("[") else JO
+    with pytest.raises(InputError, match=r"^input my_input: the key '(k|a|x)' is given twice"):
+        parse(type_, text)
+
+
+def test_the_same_key_in_different_objects_is_fine() -> None:
+    assert parse(JA, '[{"x": 1}, {"x": 2}]') == [{"x": 1}, {"x": 2}]
+
+
+@pytest.mark.parametrize("text", ["-1", "-5"])
+def test_a_number_below_its_minimum_is_refused(text: str) -> None:
+    spec = interface.Input("timeout_seconds", INTEGER, "", minimum=0)
+    with pytest.raises(InputError, match=f"^input timeout_seconds: must be 0 or more, got {text}$"):
+        interface.parse(spec, text)
+    assert interface.parse(spec, "0") == 0
+    assert interface.parse(spec, "") is NOT_SET
+
+
+@pytest.mark.parametrize(
+    "name", ["timeout_seconds", "status_timeout_seconds", "recoverable_grace_seconds"]
+)
+def test_time_limits_cannot_be_negative(name: str) -> None:
+    with pytest.raises(InputError, match=f"^input {name}: must be 0 or more"):
+        interface.parse(INPUTS[name], "-1")
 
 
 @pytest.mark.parametrize(

@@ -60,10 +60,12 @@ def test_underscores_in_sagemaker_names_become_hyphens_in_the_resource_name() ->
     assert prepared.resource["spec"]["featureGroupName"] == "customers_fg"
 
 
-def test_without_run_id_the_cli_run_has_an_empty_one() -> None:
+def test_without_run_id_the_cli_run_writes_no_empty_run_id() -> None:
     raw = samples.as_inputs(samples.kmeans_mnist_spec())
-    prepared = run.prepare(kinds.TRAINING_JOB, raw, "ml")
-    assert prepared.resource["metadata"]["annotations"]["ack-components/run-id"] == ""
+    metadata = run.prepare(kinds.TRAINING_JOB, raw, "ml").resource["metadata"]
+    assert "ack-components/run-id" not in metadata["annotations"]
+    assert "ack-components/run-id" not in metadata["labels"]
+    assert metadata["labels"] == {"app.kubernetes.io/managed-by": "ack-components"}
 
 
 @pytest.mark.parametrize("placeholder", ["{{workflow.uid}}", "{{$.pipeline_job_uuid}}"])

@@ -134,7 +134,7 @@ UNKNOWN_FIELD = {"instanceCount": 1, "instanceType": "ml.m5.large", "instanceTyp
         (
             {"hyper_parameters": '{"k": "10"'},
             InputError,
-            "input hyper_parameters: not valid JSON or YAML at line 1, column 11",
+            "input hyper_parameters: not valid JSON at line 1, column 11",
         ),
         ({"training_job_name": "bad_name"}, InvalidName, "input training_job_name: 'bad_name'"),
         ({"timeout_seconds": "soon"}, InputError, "input timeout_seconds: expected int"),

@@ -1,12 +1,16 @@
-"""What a step prints while it waits, from recorded snapshots fed through a fake watch."""
+"""A step against a fake cluster: what it prints while it waits (recorded snapshots fed
+through a fake watch), and whether it deletes the resource when stopped."""
 
 from __future__ import annotations
 
 import copy
 import json
 import re
+import signal
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from helpers import KIND, condition, raw_inputs
 
 from ack_components import run
@@ -30,21 +34,27 @@ class Response:
 
 
 class Resources:
-    """Creates the resource, then serves the given statuses as one watch's MODIFIED events."""
+    """Holds one resource (``stored``); a watch serves the given statuses as MODIFIED events."""
 
     kind, namespace = KIND, "ml"
 
-    def __init__(self, statuses: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, statuses: list[dict[str, Any]], stored: dict[str, Any] | None = None
+    ) -> None:
         self.statuses = statuses
-        self.watched = False
+        self.stored = stored
+        self.watched = self.deleted = False
 
-    def get(self, name: str) -> None:
-        return None
+    def get(self, name: str) -> dict[str, Any] | None:
+        return self.stored
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        self.created = copy.deepcopy(body)
+        self.created = self.stored = copy.deepcopy(body)
         self.created["metadata"]["resourceVersion"] = "1"
         return self.created
+
+    def delete(self, name: str) -> None:
+        self.stored, self.deleted = None, True
 
     def watch(self, name: str, resource_version: str, timeout_seconds: int) -> Response:
         assert not self.watched, "the step kept waiting after the last snapshot"
@@ -108,4 +118,64 @@ def test_the_condition_that_fails_the_step_is_printed_before_the_error() -> None
         "ACK.ResourceSynced=True",
         "error: ACK.Terminal: InvalidParameterValue: no such image\n"
         "hint: the spec must change: fix the inputs, or use a new name",
+    ]
+
+
+# --- stopped: delete only what this run created ---
+
+
+@pytest.fixture()
+def handlers() -> Iterator[None]:
+    """_on_interrupt ignores further signals; give the test process its handlers back."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def stopped(creator: str | None, run_id: str = "") -> tuple[bool, list[str]]:
+    """Stop a run with ``run_id`` ("" from the shell) that re-attached to a resource whose
+    run-id annotation is ``creator`` (None: none). Was it deleted, and what was said?"""
+    prepared = run.prepare(KIND, raw_inputs(training_job_name="kmeans", run_id=run_id), "ml")
+    existing = copy.deepcopy(prepared.resource)
+    existing["metadata"]["annotations"].pop(run.RUN_ID_KEY, None)
+    if creator is not None:
+        existing["metadata"]["annotations"][run.RUN_ID_KEY] = creator
+    resources = Resources([], stored=existing)
+    lines: list[str] = []
+    stop = run.Interrupted(signal.SIGTERM)
+    code = run._on_interrupt(prepared, resources, stop, lines.append)  # type: ignore[arg-type]
+    assert code == run.EXIT_FAILED
+    return resources.deleted, lines
+
+
+@pytest.mark.usefixtures("handlers")
+@pytest.mark.parametrize("creator", [None, ""], ids=["no-annotation", "empty-annotation"])
+def test_a_shell_run_stops_what_a_shell_run_created(creator: str | None) -> None:
+    deleted, lines = stopped(creator)
+    assert deleted
+    assert lines[-1] == "TrainingJob kmeans is gone"
+
+
+@pytest.mark.usefixtures("handlers")
+def test_a_run_with_an_id_stops_what_it_created() -> None:
+    assert stopped("run-a", run_id="run-a")[0]
+
+
+@pytest.mark.usefixtures("handlers")
+@pytest.mark.parametrize(
+    ("creator", "run_id", "who"),
+    [
+        ("run-a", "", "run 'run-a'"),
+        ("run-a", "run-b", "run 'run-a'"),
+        (None, "run-b", "a run without run id"),
+    ],
+)
+def test_a_resource_another_run_created_is_left_in_place(
+    creator: str | None, run_id: str, who: str
+) -> None:
+    deleted, lines = stopped(creator, run_id)
+    assert not deleted
+    assert lines == [
+        f"stopped by SIGTERM: leaving TrainingJob kmeans in place: {who} created it, not this run"
     ]
