@@ -81,8 +81,9 @@ def _command_help(command: str) -> str:
     from ack_components import kinds
 
     text, usage = KIND_COMMANDS[command]
-    listed = textwrap.fill(", ".join(sorted(kinds.KINDS)), 78, initial_indent="  ")
-    listed = listed.replace("\n", "\n  ")
+    listed = textwrap.fill(
+        ", ".join(sorted(kinds.KINDS)), 78, initial_indent="  ", subsequent_indent="  "
+    )
     return (
         f"usage: ack-components {command} KIND {usage}\n\n{text[0].upper()}{text[1:]}.\n\n"
         f"kinds:\n{listed}\n\n`ack-components {command} KIND --help` lists a kind's inputs.\n"
