@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from emulator_support import FAIL_TAG, JOB_SECONDS, ROLE, error_of, unique
+from emulator_support import FAIL_TAG, JOB_SECONDS, ROLE, Emulator, error_of, unique
 
 IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
 S3 = "s3://bucket/emulator"
@@ -456,3 +456,10 @@ def test_a_job_definition_is_stored_echoed_and_deleted(sm: Any, check: str) -> N
         lambda: call(sm, f"Create{kind}", **with_fail_tag(job_definition(check, name), "bad"))
     )
     assert refused.response["Error"] == {"Code": "ValidationException", "Message": "bad"}
+
+
+def test_the_call_record_names_the_job_not_the_model_it_uses(emulator: Emulator, sm: Any) -> None:
+    name = unique("record")
+    call(sm, "CreateTransformJob", **transform(name))
+    created = [c for c in emulator.control("/_emulator/calls") if c["name"] == name]
+    assert [c["operation"] for c in created] == ["CreateTransformJob"]

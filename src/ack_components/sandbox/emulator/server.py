@@ -52,8 +52,8 @@ _STATUS_TEXT = {
 }
 
 Handler = Callable[[str, JsonDict], JsonDict]
-#: Request members that name the resource a call is about, for the call record (the
-#: lifecycle entries add theirs).
+#: Request members that name the resource a call is about, for the call record; the
+#: lifecycle entries' own come first (a CreateTransformJob also carries a ModelName).
 _NAME_MEMBERS = ("TrainingJobName", "EndpointName", "EndpointConfigName", "ModelName")
 Reply = tuple[int, list[tuple[str, str]], bytes]
 
@@ -77,7 +77,7 @@ class EmulatorApp:
         self.lifecycle = lifecycle
         self.moto_app = moto_app
         self._name_members = tuple(
-            dict.fromkeys([*_NAME_MEMBERS, *(e.key_member for e in lifecycle.entries.values())])
+            dict.fromkeys([*(e.key_member for e in lifecycle.entries.values()), *_NAME_MEMBERS])
         )
         self.calls: list[JsonDict] = []
         self._lock = threading.Lock()
