@@ -66,6 +66,7 @@ test: $(STAMP) controlplane controller emulator kfp2 lint typecheck
 bench: $(STAMP) controlplane controller emulator
 	$(BIN)/python bench/controlplane_start.py
 	$(BIN)/python bench/component.py
+	$(BIN)/python bench/controller.py
 
 demo: $(STAMP) controlplane controller emulator
 	$(BIN)/python samples/demo.py
