@@ -78,6 +78,10 @@ WAVES: list[list[Step]] = [
 ]
 
 
+#: The first test also runs every wave (the module's fixture).
+pytestmark = pytest.mark.timeout(len(WAVES) * STEP_WAIT)
+
+
 def test_the_waves_cover_every_kind_once() -> None:
     covered = [step.kind for wave in WAVES for step in wave]
     assert sorted(covered) == sorted(kinds.KINDS)
