@@ -31,6 +31,9 @@ def tuning(name: str) -> dict[str, Any]:
             "Strategy": "Bayesian",
             "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "test:msd"},
             "ResourceLimits": {"MaxNumberOfTrainingJobs": 4, "MaxParallelTrainingJobs": 2},
+            "ParameterRanges": {
+                "IntegerParameterRanges": [{"Name": "k", "MinValue": "5", "MaxValue": "15"}]
+            },
         },
         "TrainingJobDefinition": {
             "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
@@ -319,6 +322,24 @@ def test_describe_returns_what_the_controller_late_initialises(sm: Any) -> None:
         "Completed",
     )
     assert done["LabelingJobOutput"]["OutputDatasetS3Uri"].startswith(f"{S3}/labels/{name}/")
+
+
+def test_a_completed_tuning_job_names_its_best_training_job(sm: Any) -> None:
+    name = unique("hpo")
+    call(sm, "CreateHyperParameterTuningJob", **tuning(name))
+
+    def describe() -> dict[str, Any]:
+        return call(sm, "DescribeHyperParameterTuningJob", HyperParameterTuningJobName=name)
+
+    assert "BestTrainingJob" not in describe()
+    done = wait_for(describe, "HyperParameterTuningJobStatus", "Completed")
+    best = done["BestTrainingJob"]
+    assert best["TrainingJobName"].startswith(f"{name}-004-")
+    assert best["TrainingJobArn"].endswith(f":training-job/{best['TrainingJobName']}")
+    assert best["TunedHyperParameters"] == {"k": "10"}
+    assert best["FinalHyperParameterTuningJobObjectiveMetric"]["MetricName"] == "test:msd"
+    assert done["TrainingJobStatusCounters"]["Completed"] == 4
+    assert done["ObjectiveStatusCounters"]["Succeeded"] == 4
 
 
 def test_a_processing_job_echoes_its_request_and_leaves_out_what_was_not_sent(sm: Any) -> None:

@@ -10,6 +10,7 @@ kind here needs no new code. TrainingJob and the hosting kinds keep their own mo
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from ack_components.sandbox.emulator.lifecycle import Entry, NotFound, Phase, View
@@ -38,24 +39,47 @@ def _job(kind: str, arn_type: str, times: dict[str, str], **details: Any) -> Ent
     )
 
 
+def _objective(request: JsonDict) -> JsonDict:
+    config = request.get("HyperParameterTuningJobConfig", {})
+    found: JsonDict = config.get("HyperParameterTuningJobObjective", {})
+    return found
+
+
 def _objective_metrics(request: JsonDict) -> list[JsonDict]:
     """The metric definitions SageMaker fills in for a built-in algorithm: here, the objective."""
-    objective = request.get("HyperParameterTuningJobConfig", {}).get(
-        "HyperParameterTuningJobObjective", {}
-    )
-    name = str(objective.get("MetricName") or "objective")
+    name = str(_objective(request).get("MetricName") or "objective")
     return [{"Name": name, "Regex": f"{name}=(\\S+)"}]
 
 
-def _tuning_counters(view: View) -> JsonDict:
-    """Training-job counters: every job of the budget done once the tuning job is."""
+def _tuned(request: JsonDict) -> dict[str, str]:
+    """The hyperparameters the best training job ran with: the middle of each range."""
+    ranges = request.get("HyperParameterTuningJobConfig", {}).get("ParameterRanges", {})
+    tuned = {
+        str(r["Name"]): str((int(r["MinValue"]) + int(r["MaxValue"])) // 2)
+        for r in ranges.get("IntegerParameterRanges", [])
+    }
+    tuned.update(
+        (str(r["Name"]), str((float(r["MinValue"]) + float(r["MaxValue"])) / 2))
+        for r in ranges.get("ContinuousParameterRanges", [])
+    )
+    tuned.update(
+        (str(r["Name"]), str(r["Values"][0]))
+        for r in ranges.get("CategoricalParameterRanges", [])
+        if r.get("Values")
+    )
+    return tuned
+
+
+def _tuning_results(view: View) -> JsonDict:
+    """Training-job counters (every job of the budget done once the tuning job is) and, once
+    it has completed, its best training job."""
     limits = view.request.get("HyperParameterTuningJobConfig", {}).get("ResourceLimits", {})
     total = int(limits.get("MaxNumberOfTrainingJobs") or 1)
     done = total if view.status == "Completed" else 0
     failed = total if view.status == "Failed" else 0
     stopped = total if view.status == "Stopped" else 0
     running = total - done - failed - stopped
-    return {
+    out: JsonDict = {
         "TrainingJobStatusCounters": {
             "Completed": done,
             "InProgress": running,
@@ -65,6 +89,29 @@ def _tuning_counters(view: View) -> JsonDict:
         },
         "ObjectiveStatusCounters": {"Succeeded": done, "Pending": running, "Failed": failed},
     }
+    if view.status == "Completed" and view.ended is not None:
+        tuning = str(view.request["HyperParameterTuningJobName"])
+        # SageMaker names a tuning job's training jobs <tuning job>-<index>-<8 hex digits>.
+        job = f"{tuning}-{total:03d}-{hashlib.sha256(view.arn.encode()).hexdigest()[:8]}"
+        objective = _objective(view.request)
+        metric: JsonDict = {"MetricName": str(objective.get("MetricName") or "objective")}
+        if "Type" in objective:
+            metric["Type"] = objective["Type"]
+        out["BestTrainingJob"] = {
+            "TrainingJobName": job,
+            "TrainingJobArn": view.arn.replace(
+                f"hyper-parameter-tuning-job/{tuning.lower()}", f"training-job/{job.lower()}"
+            ),
+            "TuningJobName": tuning,
+            "CreationTime": view.created,
+            "TrainingStartTime": view.created,
+            "TrainingEndTime": view.ended,
+            "TrainingJobStatus": "Completed",
+            "TunedHyperParameters": _tuned(view.request),
+            "FinalHyperParameterTuningJobObjectiveMetric": {**metric, "Value": 0.0},
+            "ObjectiveStatus": "Succeeded",
+        }
+    return out
 
 
 _TRAINING_DEFAULTS = (
@@ -85,7 +132,7 @@ HYPER_PARAMETER_TUNING_JOB = _job(
         for where in ("TrainingJobDefinition", "TrainingJobDefinitions.*")
         for path, value in _TRAINING_DEFAULTS
     ),
-    extra=_tuning_counters,
+    extra=_tuning_results,
 )
 
 PROCESSING_JOB = _job(
