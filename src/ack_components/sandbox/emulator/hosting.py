@@ -244,6 +244,11 @@ class HostingStore:
                 endpoint.deleted_at = self.clock()
         return {}
 
+    def endpoint_arn(self, region: str, name: str) -> str:
+        """A live endpoint's ARN, or "Could not find endpoint" (for kinds that live on one)."""
+        with self._lock:
+            return self._endpoint(region, name).arn
+
     def _echo(self, operation: str, request: JsonDict) -> JsonDict:
         members = self.members[operation]
         return {k: copy.deepcopy(v) for k, v in request.items() if k in members}

@@ -6,7 +6,7 @@ Delete, and "not found" recognised by an exact error code and message prefix. Wr
 class per kind would repeat that 20 times with small differences; here a kind is an
 ``Entry`` (a row of data) and ``LifecycleStore`` serves any number of them. As in
 ``training.py``, a resource's whole history is a pure function of its stored request, its
-creation time, its Stop/Update/Delete times and the clock: no background threads, so the
+creation time, its Stop/Start/Update/Delete times and the clock: no background threads, so the
 behaviour is deterministic for a given clock. Nothing here imports moto or botocore;
 ``server.py`` wires the store to HTTP and gives it each operation's output members.
 
@@ -28,6 +28,14 @@ tests shape-check, every operation of every registered entry::
         always={"Counters": {...}},      # required output members the request does not carry
     )
 
+Kinds that need more have more columns: ``keys`` (a Studio user profile is named within its
+domain), ``generate`` (IDs SageMaker makes up at Create, such as a domain's), a callable
+``arn_type`` (a versioned model package), ``start``/``starting`` (a notebook instance the
+controller stops and starts again), ``updated``/``updatable_in``/``on_update`` (an Update that
+ends elsewhere than ``done``, or is only accepted in some statuses), ``deletable`` and
+``deleted`` (a Delete only accepted in some statuses, or a status kept afterwards), and
+``requires`` may name a kind another store keeps (``LifecycleStore(lookups=...)``).
+
 ``not_found`` must be the exact code and a message the controller's ``sdkFind`` matches
 (``pkg/resource/<kind>/sdk.go``), or it never calls Create. ``defaults`` must cover
 ``lateInitializeFromReadOneOutput`` in the kind's ``manager.go``, or the CR stays
@@ -42,12 +50,13 @@ ValidationException carrying the reason.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -101,6 +110,7 @@ class View:
     created: float
     ended: float | None
     now: float
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,30 +118,54 @@ class Entry:
     """One SageMaker kind's lifecycle, as data. Unset operation names follow ``kind``."""
 
     kind: str
-    arn_type: str
+    #: The ARN's resource part, or a function of the request giving it (a model package is
+    #: named by its name, or by its group and version).
+    arn_type: str | Callable[[JsonDict], str]
     not_found: NotFound
     status_member: str | None = None
     phases: tuple[Phase, ...] = ()
     done: str | None = None
     failed: str | None = None
-    reason_member: str = "FailureReason"
+    #: The member Describe gives the failure reason in (None: ``extra`` gives it elsewhere).
+    reason_member: str | None = "FailureReason"
     #: Request member naming the resource; with ``named_by_arn`` the ARN member names it.
     name_member: str = ""
     arn_member: str = ""
     named_by_arn: bool = False
+    #: Request members that together name a resource where its name alone does not (a
+    #: Studio user profile is named within its domain); the last is its ``key_member``.
+    keys: tuple[str, ...] = ()
+    #: Members Create adds to the stored request, as SageMaker generates them (a domain ID, a
+    #: version number): a function of the region, the request and the kind's other live
+    #: requests there. Create's reply and ``arn_type`` may use them.
+    generate: Callable[[str, JsonDict, Sequence[JsonDict]], JsonDict] | None = None
     label: str = ""  # in messages; default: the kind in words
     create: str = ""
     describe: str = ""
     delete: str | None = None
     stop: str | None = None
     update: str | None = None
+    start: str | None = None
     stopping: Phase = Phase("Stopping", STOP)
     stopped: str = "Stopped"
     #: Statuses a Stop is accepted in; default: the first phase's.
     stoppable: frozenset[str] = frozenset()
+    #: Statuses a Start (of a stopped resource) is accepted in, and its phases before ``done``.
+    startable: frozenset[str] = frozenset()
+    starting: tuple[Phase, ...] = ()
     updatable: frozenset[str] = frozenset()
     updating: Phase | None = None
+    #: The status an Update ends in (default ``done``); the statuses it is accepted in
+    #: (default: ``done`` when there is an ``updating`` phase, else any).
+    updated: str | None = None
+    updatable_in: frozenset[str] = frozenset()
+    #: How an Update changes the stored request beyond replacing ``updatable`` members.
+    on_update: Callable[[JsonDict, JsonDict], None] | None = None
+    #: Statuses a Delete is accepted in (default any); the status a deleted resource keeps
+    #: after ``deleting`` (default none: it is gone, and its name is free again).
+    deletable: frozenset[str] = frozenset()
     deleting: Phase | None = None
+    deleted: str | None = None
     #: (dotted path, value or function of the request); ``*`` walks a list. Set only where
     #: the parent structure was sent and the member was not.
     defaults: tuple[tuple[str, Any], ...] = ()
@@ -167,7 +201,38 @@ class Entry:
     @property
     def key_member(self) -> str:
         """The request member every call but Create names the resource by."""
+        if self.keys:
+            return self.keys[-1]
         return self.arn_member if self.named_by_arn else self.name_member
+
+    def key(self, region: str, params: JsonDict) -> tuple[str, ...]:
+        """What names one resource in a request: its ``keys``, its ARN or its name.
+
+        A kind named by ARN accepts its name too where SageMaker does (an unversioned model
+        package), and finds it by the ARN that name has.
+        """
+        if self.keys:
+            return tuple(str(params.get(k, "")) for k in self.keys)
+        if not self.named_by_arn:
+            return (str(params.get(self.name_member)),)
+        value = str(params.get(self.arn_member) or params.get(self.name_member) or "")
+        if value and not value.startswith("arn:"):
+            # An ARN that needs more than a name: then no resource has this one.
+            with contextlib.suppress(KeyError):
+                value = self.arn(region, {self.name_member: value})
+        return (value,)
+
+    def after(self, verb: str) -> tuple[tuple[Phase, ...], str | None]:
+        """The phases a Stop, Start, Update or Delete begins and the status it ends in."""
+        if verb == "stop":
+            return (self.stopping,), self.stopped
+        if verb == "start":
+            return self.starting, self.done
+        if verb == "update":
+            if self.updating is None:
+                return (), None
+            return (self.updating,), self.updated or self.done
+        return ((self.deleting,) if self.deleting else ()), self.deleted
 
     def operations(self) -> dict[str, str]:
         """Operation name → verb, for the operations this kind has."""
@@ -177,13 +242,19 @@ class Entry:
             "delete": self.delete,
             "stop": self.stop,
             "update": self.update,
+            "start": self.start,
         }
         return {op: verb for verb, op in verbs.items() if op}
 
     def arn(self, region: str, request: JsonDict, ident: str = "") -> str:
-        values = {k: str(v).lower() for k, v in request.items() if isinstance(v, str)}
+        values = {
+            k: str(v).lower()
+            for k, v in request.items()
+            if isinstance(v, (str, int)) and not isinstance(v, bool)
+        }
         name = str(request.get(self.name_member, ""))
-        path = self.arn_type.format(**values, name=name.lower(), id=ident)
+        template = self.arn_type(request) if callable(self.arn_type) else self.arn_type
+        path = template.format(**values, name=name.lower(), id=ident)
         return f"arn:aws:sagemaker:{region}:{ACCOUNT_ID}:{path}"
 
     def error(self, template: NotFound, name: str, arn: str) -> ApiError:
@@ -207,9 +278,18 @@ class Record:
     request: JsonDict
     created: float
     fail_reason: str | None
-    stopped_at: float | None = None
-    updates: list[float] = field(default_factory=list)
-    deleted_at: float | None = None
+    key: tuple[str, ...] = ()
+    #: (moment, verb) of every Stop, Start, Update and Delete, in the order they came.
+    actions: list[tuple[float, str]] = field(default_factory=list)
+    generated: JsonDict = field(default_factory=dict)
+
+    @property
+    def updates(self) -> list[float]:
+        return [moment for moment, verb in self.actions if verb == "update"]
+
+    @property
+    def deleted_at(self) -> float | None:
+        return next((moment for moment, verb in self.actions if verb == "delete"), None)
 
     @property
     def name(self) -> str:
@@ -219,8 +299,9 @@ class Record:
 def timeline(record: Record, timings: Mapping[str, float]) -> tuple[list[Event], float | None]:
     """Every status the resource passes through, in order, and when it is gone (if deleted).
 
-    Pure: the scheduled phases from creation, then the done or failed value, each cut short
-    by a Stop, an Update with an updating phase, or a Delete at the moment it happened.
+    Pure: the scheduled phases from creation, then the done or failed value; each Stop,
+    Start, Update (with an updating phase) or Delete, in the order they came, replaces what
+    was still to come with its own phases and end status (``Entry.after``).
     """
     entry = record.entry
     events: list[Event] = []
@@ -231,32 +312,20 @@ def timeline(record: Record, timings: Mapping[str, float]) -> tuple[list[Event],
     final = entry.failed if record.fail_reason is not None else entry.done
     if final is not None:
         events.append(Event(final, at))
-
-    def interrupt(moment: float, *follow: Event) -> None:
-        events[:] = [e for e in events if e.start < moment or e.start == record.created]
-        events.extend(follow)
-
-    if record.stopped_at is not None:
-        moment = record.stopped_at
-        interrupt(
-            moment,
-            Event(entry.stopping.status, moment),
-            Event(entry.stopped, moment + timings[entry.stopping.timing]),
-        )
-    if entry.updating is not None and entry.done is not None:
-        for moment in record.updates:
-            seconds = timings[entry.updating.timing]
-            interrupt(
-                moment, Event(entry.updating.status, moment), Event(entry.done, moment + seconds)
-            )
     gone = None
-    if record.deleted_at is not None:
-        moment = record.deleted_at
-        if entry.deleting is None:
-            gone = moment
-        else:
-            interrupt(moment, Event(entry.deleting.status, moment))
-            gone = moment + timings[entry.deleting.timing]
+    for moment, verb in record.actions:
+        phases, final = entry.after(verb)
+        if verb == "update" and not phases:
+            continue  # an Update that changes no status, only LastModifiedTime
+        events[:] = [e for e in events if e.start < moment or e.start == record.created]
+        at = moment
+        for phase in phases:
+            events.append(Event(phase.status, at))
+            at += timings[phase.timing]
+        if final is not None:
+            events.append(Event(final, at))
+        elif verb == "delete":
+            gone = at
     return events, gone
 
 
@@ -276,10 +345,12 @@ def _set_default(out: Any, path: list[str], value: Any, request: JsonDict) -> No
 
 
 class LifecycleStore:
-    """Every resource of every entry, keyed by (kind, region, name); thread-safe.
+    """Every resource of every entry, keyed by (kind, region, *its key); thread-safe.
 
     ``members`` maps operation names to their output members (from botocore, in
-    ``server.py``); ``timings`` maps each phase's timing key to seconds.
+    ``server.py``); ``timings`` maps each phase's timing key to seconds. ``lookups`` finds
+    resources of kinds other stores keep, for ``Entry.requires``: kind → (region, name) →
+    anything, or that kind's not-found error (an inference component's endpoint).
     """
 
     def __init__(
@@ -288,12 +359,14 @@ class LifecycleStore:
         timings: Mapping[str, float],
         members: Mapping[str, frozenset[str]],
         clock: Callable[[], float] = time.time,
+        lookups: Mapping[str, Callable[[str, str], object]] | None = None,
     ) -> None:
         self.entries = {entry.kind: entry for entry in entries}
         self.timings = {STOP: 1.0, **timings}
         self.members = members
         self.clock = clock
-        self._records: dict[tuple[str, str, str], Record] = {}
+        self.lookups = dict(lookups or {})
+        self._records: dict[tuple[str, ...], Record] = {}
         self._lock = threading.Lock()
 
     def reset(self) -> None:
@@ -307,6 +380,7 @@ class LifecycleStore:
             "delete": self.delete_resource,
             "stop": self.stop_resource,
             "update": self.update_resource,
+            "start": self.start_resource,
         }
         return {
             op: partial(verbs[verb], entry)
@@ -316,18 +390,36 @@ class LifecycleStore:
 
     # State --------------------------------------------------------------------------------
 
-    def _find(self, entry: Entry, region: str, name: str) -> Record:
-        """The live record, or the entry's not-found error; purges a deleted one."""
-        key = (entry.kind, region, name)
+    def _lookup(self, key: tuple[str, ...]) -> Record | None:
+        """The record under ``key`` unless it is gone; purges a gone one."""
         record = self._records.get(key)
         gone = timeline(record, self.timings)[1] if record is not None else None
         if gone is not None and self.clock() >= gone:
             del self._records[key]
-            record = None
-        if record is None:
-            arn = name if entry.named_by_arn else entry.arn(region, {entry.name_member: name})
-            raise entry.error(entry.not_found, name, arn)
+            return None
         return record
+
+    def _find(self, entry: Entry, region: str, params: JsonDict) -> Record:
+        """The live record ``params`` name, or the entry's not-found error."""
+        key = entry.key(region, params)
+        record = self._lookup((entry.kind, region, *key))
+        if record is None:
+            try:
+                arn = key[0] if entry.named_by_arn else entry.arn(region, params)
+            except KeyError:
+                arn = ""
+            raise entry.error(entry.not_found, key[-1], arn)
+        return record
+
+    def _require(self, member: str, kind: str, region: str, params: JsonDict) -> None:
+        """The resource of ``kind`` that ``params[member]`` names exists, or its not-found."""
+        target = self.entries.get(kind)
+        if target is None:
+            self.lookups[kind](region, str(params[member]))
+        else:
+            self._find(
+                target, region, params if target.keys else {target.key_member: params[member]}
+            )
 
     def _state(self, record: Record, now: float) -> tuple[str | None, float, float | None]:
         """(status, LastModifiedTime, end time) at ``now``."""
@@ -339,8 +431,29 @@ class LifecycleStore:
         ended = next((e.start for e in events if e.status in ends), None)
         return status, modified, ended
 
+    def _act(
+        self,
+        entry: Entry,
+        region: str,
+        params: JsonDict,
+        verb: str,
+        allowed: Collection[str | None] | None,
+    ) -> Record:
+        """Record a Stop, Start, Update or Delete now, if the status is one of ``allowed``
+        (None: any)."""
+        record = self._find(entry, region, params)
+        now = self.clock()
+        status = self._state(record, now)[0]
+        if allowed is not None and status not in allowed:
+            raise ApiError(
+                "ValidationException",
+                f"The request was rejected because the {entry.label} is in status {status}.",
+            )
+        record.actions.append((now, verb))
+        return record
+
     def _reply(self, operation: str, record: Record, **extra: Any) -> JsonDict:
-        out = {record.entry.arn_member: record.arn, **extra}
+        out = {record.entry.arn_member: record.arn, **record.generated, **extra}
         members = self.members.get(operation, frozenset())
         return {k: v for k, v in out.items() if k in members}
 
@@ -352,25 +465,31 @@ class LifecycleStore:
             raise ApiError("ValidationException", reason)
         with self._lock:
             for member, kind in entry.requires:
-                self._find(self.entries[kind], region, str(params.get(member)))
-            ident = uuid.uuid4().hex[:12]
-            arn = entry.arn(region, params, ident)
-            name = arn if entry.named_by_arn else str(params[entry.name_member])
-            key = (entry.kind, region, name)
-            if key in self._records:
-                try:
-                    self._find(entry, region, name)
-                except ApiError:
-                    pass  # deleted and gone: the name is free again
-                else:
-                    raise entry.error(entry.in_use, name, arn)
+                if member in params:
+                    self._require(member, kind, region, params)
             request = copy.deepcopy(params)
-            self._records[key] = Record(entry, region, arn, request, self.clock(), reason)
-            return self._reply(entry.create, self._records[key])
+            generated: JsonDict = {}
+            if entry.generate is not None:
+                others = [
+                    r.request for k, r in self._records.items() if k[:2] == (entry.kind, region)
+                ]
+                generated = entry.generate(region, request, others)
+                request.update(generated)
+            arn = entry.arn(region, request, uuid.uuid4().hex[:12])
+            key = (arn,) if entry.named_by_arn else entry.key(region, request)
+            existing = self._lookup((entry.kind, region, *key))
+            if existing is not None and (
+                entry.deleted is None or self._state(existing, self.clock())[0] != entry.deleted
+            ):
+                raise entry.error(entry.in_use, key[-1], arn)
+            record = Record(entry, region, arn, request, self.clock(), reason, key)
+            record.generated = generated
+            self._records[(entry.kind, region, *key)] = record
+            return self._reply(entry.create, record)
 
     def describe_resource(self, entry: Entry, region: str, params: JsonDict) -> JsonDict:
         with self._lock:
-            record = self._find(entry, region, str(params.get(entry.key_member)))
+            record = self._find(entry, region, params)
             now = self.clock()
             status, modified, ended = self._state(record, now)
             request = copy.deepcopy(record.request)
@@ -389,46 +508,40 @@ class LifecycleStore:
             out[entry.name_member] = record.name
         if entry.status_member is not None and status is not None:
             out[entry.status_member] = status
-            if status == entry.failed:
+            if status == entry.failed and entry.reason_member is not None:
                 out[entry.reason_member] = record.fail_reason
         if entry.extra is not None:
-            view = View(region, record.arn, request, status, record.created, ended, now)
+            view = View(
+                region, record.arn, request, status, record.created, ended, now, record.fail_reason
+            )
             out.update(entry.extra(view))
         return {k: v for k, v in out.items() if k in members}
 
     def stop_resource(self, entry: Entry, region: str, params: JsonDict) -> JsonDict:
         with self._lock:
-            record = self._find(entry, region, str(params.get(entry.key_member)))
-            now = self.clock()
-            status = self._state(record, now)[0]
-            if status not in entry.stoppable:
-                raise ApiError(
-                    "ValidationException",
-                    f"The request was rejected because the {entry.label} is in status {status}.",
-                )
-            record.stopped_at = now
+            record = self._act(entry, region, params, "stop", entry.stoppable)
             return self._reply(str(entry.stop), record)
+
+    def start_resource(self, entry: Entry, region: str, params: JsonDict) -> JsonDict:
+        with self._lock:
+            record = self._act(entry, region, params, "start", entry.startable)
+            return self._reply(str(entry.start), record)
 
     def update_resource(self, entry: Entry, region: str, params: JsonDict) -> JsonDict:
         with self._lock:
-            record = self._find(entry, region, str(params.get(entry.key_member)))
-            now = self.clock()
-            status = self._state(record, now)[0]
-            if entry.updating is not None and status != entry.done:
-                raise ApiError(
-                    "ValidationException",
-                    f"The {entry.label} {record.name} cannot be updated in status {status}.",
-                )
+            allowed = entry.updatable_in or ({entry.done} if entry.updating is not None else None)
+            record = self._act(entry, region, params, "update", allowed)
             changes = {k: copy.deepcopy(v) for k, v in params.items() if k in entry.updatable}
             record.request.update(changes)
-            record.updates.append(now)
+            if entry.on_update is not None:
+                entry.on_update(record.request, params)
             return self._reply(str(entry.update), record)
 
     def delete_resource(self, entry: Entry, region: str, params: JsonDict) -> JsonDict:
         with self._lock:
-            record = self._find(entry, region, str(params.get(entry.key_member)))
+            record = self._find(entry, region, params)
             if record.deleted_at is None:
-                record.deleted_at = self.clock()
-            if entry.deleting is None:
-                del self._records[(entry.kind, region, record.name)]
+                self._act(entry, region, params, "delete", entry.deletable or None)
+            if entry.deleting is None and entry.deleted is None:
+                del self._records[(entry.kind, region, *record.key)]
             return self._reply(str(entry.delete), record)

@@ -79,6 +79,13 @@ class EmulatorApp:
         self._name_members = tuple(
             dict.fromkeys([*(e.key_member for e in lifecycle.entries.values()), *_NAME_MEMBERS])
         )
+        #: The member naming a lifecycle operation's own resource (a Create: its name), so a
+        #: user profile's Create is recorded by its name, not by its domain's ID.
+        self._operation_names = {
+            op: entry.name_member if verb == "create" else entry.key_member
+            for entry in lifecycle.entries.values()
+            for op, verb in entry.operations().items()
+        }
         self.calls: list[JsonDict] = []
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = {
@@ -134,7 +141,10 @@ class EmulatorApp:
             return _error(
                 ApiError("SerializationException", "The request body is not a JSON object.")
             )
-        self._record(operation, next((params[k] for k in self._name_members if k in params), None))
+        member = self._operation_names.get(operation) or next(
+            (k for k in self._name_members if k in params), None
+        )
+        self._record(operation, params.get(member) if member else None)
         handler = self.handlers.get(operation)
         if handler is not None:
             missing = [m for m in self._required[operation] if m not in params]
@@ -276,10 +286,16 @@ def make_app(
     entries = tables.entries() if entries is None else list(entries)
     operations = {op for entry in entries for op in entry.operations()}
     timings = {JOB: job_seconds, "training": training_seconds, "endpoint": endpoint_seconds}
+    hosting = HostingStore(endpoint_seconds, {op: members(op) for op in describes})
     return EmulatorApp(
         Store(training_seconds, members("DescribeTrainingJob")),
-        HostingStore(endpoint_seconds, {op: members(op) for op in describes}),
-        LifecycleStore(entries, timings, {op: members(op) for op in operations}),
+        hosting,
+        LifecycleStore(
+            entries,
+            timings,
+            {op: members(op) for op in operations},
+            lookups={"Endpoint": hosting.endpoint_arn},
+        ),
         DomainDispatcherApplication(create_backend_app),
     )
 
