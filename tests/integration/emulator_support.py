@@ -146,6 +146,8 @@ def shape_problems(seen: list[tuple[Any, dict[str, Any]]]) -> list[str]:
         # AWS leaves ModelArtifacts out until a job has completed, although the model says required.
         completed = body.get("TrainingJobStatus") == "Completed"
         allow = () if completed or name != "DescribeTrainingJob" else ("ModelArtifacts",)
+        if name == "DescribeModelPackage" and "ModelPackageVersion" in body:
+            allow = ("ModelPackageName",)  # a versioned package is named by its ARN alone
         found += [
             f"{name}: {p}"
             for p in shapes.problems(body, operation.output_shape, allow_missing=allow)

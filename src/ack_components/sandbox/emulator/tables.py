@@ -7,10 +7,10 @@ tuple, so a new table module is registered by one line here.
 
 from __future__ import annotations
 
-from ack_components.sandbox.emulator import resources
+from ack_components.sandbox.emulator import platform, resources
 from ack_components.sandbox.emulator.lifecycle import Entry
 
-TABLES: tuple[tuple[Entry, ...], ...] = (resources.ENTRIES,)
+TABLES: tuple[tuple[Entry, ...], ...] = (resources.ENTRIES, platform.ENTRIES)
 
 
 def entries() -> list[Entry]:
