@@ -74,7 +74,11 @@ def run_step(kind_name: str, inputs: dict[str, str], outputs: Path, show: str = 
 
 
 def output(directory: Path, name: str) -> Any:
-    return json.loads((directory / name).read_text())
+    """An output of the step whose outputs are in ``directory`` (named for its kind), decoded
+    by its type: a String output is its text, a JsonObject a dict."""
+    from ack_components import kinds, outputs
+
+    return outputs.read_file(kinds.get(directory.name), name, directory / name)
 
 
 def main() -> int:

@@ -6,11 +6,14 @@ then compile and upload the pipeline:
 
     python samples/deploy_pipeline.py deploy_pipeline.yaml
 
-Every output is JSON text: a String output such as ``sagemaker_resource_name``
-is a JSON string (``"kmeans-model"``). Our components accept that as it is; a
-Python function step decodes it with ``json.loads``.
+A String output is its bare text, as Argo pastes it: the model step's
+``sagemaker_resource_name`` goes straight into the endpoint config's
+``production_variants`` JSON (``"modelName": "<the model's name>"``), and the
+endpoint config's into the endpoint's ``endpoint_config_name``. JsonObject
+outputs (``model_artifacts``) are JSON, read by a Python step as a dict.
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -36,25 +39,25 @@ def serving_container(model_artifacts: dict, image: str) -> dict:
     return {"image": image, "modelDataURL": model_artifacts["s3ModelArtifacts"]}
 
 
-def one_variant(model_name: str, instance_type: str) -> list:
-    """All traffic to one instance of the model (``model_name`` arrives as a JSON string)."""
-    import json
+def one_variant(model_name: object, instance_type: object) -> str:
+    """All traffic to one instance of the model, as the ``production_variants`` JSON input.
 
-    return [
-        {
-            "variantName": "AllTraffic",
-            "modelName": json.loads(model_name),
-            "initialInstanceCount": 1,
-            "instanceType": instance_type,
-            "initialVariantWeight": 1,
-        }
-    ]
+    The arguments are pipeline values: each is written into the JSON as a placeholder
+    (``{{pipelineparam:...}}``) that Argo replaces with the producing step's output text.
+    """
+    variant = {
+        "variantName": "AllTraffic",
+        "modelName": str(model_name),
+        "initialInstanceCount": 1,
+        "instanceType": str(instance_type),
+        "initialVariantWeight": 1,
+    }
+    return json.dumps([variant])
 
 
 serving_container_op = components.create_component_from_func(
     serving_container, base_image="python:3.11-slim"
 )
-one_variant_op = components.create_component_from_func(one_variant, base_image="python:3.11-slim")
 
 
 @dsl.pipeline(name="mnist-kmeans-deploy", description="KMeans on MNIST, trained and served")
@@ -69,10 +72,8 @@ def deploy_pipeline(
         model_artifacts=training.outputs["model_artifacts"], image=KMEANS_IMAGE
     )
     model = model_op(region=region, execution_role_arn=role_arn, primary_container=container.output)
-    variants = one_variant_op(
-        model_name=model.outputs["sagemaker_resource_name"], instance_type=instance_type
-    )
-    config = endpoint_config_op(region=region, production_variants=variants.output)
+    variants = one_variant(model.outputs["sagemaker_resource_name"], instance_type)
+    config = endpoint_config_op(region=region, production_variants=variants)
     endpoint_op(region=region, endpoint_config_name=config.outputs["sagemaker_resource_name"])
 
 

@@ -5,7 +5,7 @@ first, then compile and upload the pipeline:
 
     python samples/training_pipeline.py training_pipeline.yaml
 
-The second step reads the ``model_artifacts`` output, which is JSON text.
+The second step reads the ``model_artifacts`` output, a JsonObject, written as JSON.
 """
 
 import sys

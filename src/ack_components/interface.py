@@ -212,7 +212,7 @@ def outputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Output, ...]:
             snake_case(field),
             type_,
             "Kept for pipelines written for the upstream component; this CRD has no such "
-            "field, so the value is null.",
+            "field, so it is always absent (empty, or null for JSON).",
             field,
         )
         for field, type_ in kind.legacy_outputs
@@ -231,7 +231,7 @@ NOT_SET: Any = _NotSet()
 
 
 def parse(spec: Input, text: str) -> Any:
-    """Input text → value, or NOT_SET when empty (``''``, ``{}``, ``[]``)."""
+    """Input text → value, or NOT_SET when empty (``''``, ``{}``, ``[]``, ``null``)."""
     parser = _PARSERS[spec.type]
     try:
         value = parser(text)
@@ -247,7 +247,9 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _string(text: str) -> Any:
-    if text.startswith('"'):  # a JSON string, as our own outputs are written
+    # A JSON string, as this project's outputs were written before String outputs became
+    # their bare text: still taken, so a pipeline pinned to those components keeps working.
+    if text.startswith('"'):
         try:
             decoded = json.loads(text)
         except ValueError:
@@ -288,6 +290,8 @@ def _structured(expected: type, label: str) -> Any:
             raise InputError(
                 f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
             ) from None
+        if value is None:  # an absent JSON output of an earlier step, chained in as it is
+            return NOT_SET
         if not isinstance(value, expected):
             raise InputError(f"expected {label}, got {type(value).__name__}: {text[:80]!r}")
         return value or NOT_SET

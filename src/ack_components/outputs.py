@@ -1,10 +1,14 @@
-"""Output values as JSON text, console and log links, and KFP's UI metadata.
+"""Output values as text in KFP's convention, console and log links, and KFP's UI metadata.
 
 The upstream components wrote Python ``str()`` of each value (single quotes,
-``None``), which consumers had to ``ast.literal_eval``. Every output here is
-JSON text: objects and arrays as JSON, strings as JSON strings, a missing value
-as ``null``. Our String inputs accept a JSON string, so outputs chain into
-inputs unchanged.
+``None``), which consumers had to ``ast.literal_eval``. Each output here is
+written as KFP writes its type: a ``String`` is its bare text, ``Integer``,
+``Float`` and ``Bool`` their literal text (``True``, as KFP v1 serialises a
+bool), ``JsonObject``/``JsonArray`` JSON. Argo pastes an output file's text
+where the next step refers to it, so ``{"ModelName": "{{output}}"}`` in a JSON
+input stays valid JSON only if a String output carries no quotes of its own.
+A missing value is an empty file (``null`` for the JSON types, which our JSON
+inputs read as "not set"), so outputs chain into inputs unchanged.
 """
 
 from __future__ import annotations
@@ -14,7 +18,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ack_components.interface import SAGEMAKER_RESOURCE_NAME, UI_METADATA, Output
+from ack_components import interface, schema
+from ack_components.interface import (
+    BOOL,
+    FLOAT,
+    INTEGER,
+    JSON_ARRAY,
+    JSON_OBJECT,
+    SAGEMAKER_RESOURCE_NAME,
+    UI_METADATA,
+    Output,
+)
 from ack_components.kinds import Kind
 
 #: The UI metadata's file name under ``--outputs-dir``.
@@ -24,14 +38,45 @@ UI_METADATA_FILE = "mlpipeline-ui-metadata.json"
 def values(
     outputs: tuple[Output, ...], resource: dict[str, Any], name: str | None
 ) -> dict[str, str]:
-    """``name`` fills ``sagemaker_resource_name`` (None: not known, written as null)."""
+    """``name`` fills ``sagemaker_resource_name`` (None: not known, written empty)."""
     status = resource.get("status") or {}
     result = {}
     for output in outputs:
         named = output.name == SAGEMAKER_RESOURCE_NAME.name
-        value = name if named else status.get(output.field or "")
-        result[output.name] = json.dumps(value, sort_keys=True)
+        result[output.name] = text(output, name if named else status.get(output.field or ""))
     return result
+
+
+def text(output: Output, value: Any) -> str:
+    """An output's file text for ``value`` (None: the field is absent)."""
+    if output.type in (JSON_OBJECT, JSON_ARRAY):
+        return json.dumps(value, sort_keys=True)
+    # A number or bool as Python writes it (True, 3, 0.5): KFP v1's serialisers are str().
+    return "" if value is None else str(value)
+
+
+def read(output: Output, written: str) -> Any:
+    """The value an output file holds, decoded by its type: what a consumer in Python sees.
+
+    A String is its text ("" when absent); the JSON types are JSON (None when absent);
+    numbers and booleans are decoded, None when the file is empty."""
+    if output.type in (JSON_OBJECT, JSON_ARRAY):
+        return json.loads(written)
+    if output.type == BOOL:
+        return None if written == "" else written.lower() == "true"
+    if output.type in (INTEGER, FLOAT) and written == "":
+        return None
+    if output.type == INTEGER:
+        return int(written)
+    if output.type == FLOAT:
+        return float(written)
+    return written
+
+
+def read_file(kind: Kind, name: str, path: Path) -> Any:
+    """Output ``name`` of a ``kind`` step from the file it was written to, decoded by its type."""
+    declared = {o.name: o for o in interface.outputs(kind, schema.bundled(kind.name))}
+    return read(declared[name], path.read_text())
 
 
 def links(kind: Kind, region: str, name: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from kubernetes import client
 
-from ack_components import kinds, rbac
+from ack_components import kinds, outputs, rbac
 from ack_components.kinds import GROUP, VERSION
 from ack_components.sandbox.controlplane import ControlPlane
 from ack_components.testing import samples, status_writer
@@ -42,6 +42,7 @@ class Component:
 
     process: subprocess.Popen[str]
     outputs_dir: Path
+    kind: str = TRAINING_JOB
 
     def wait(self, timeout: float = 60) -> tuple[int, str]:
         out, _ = self.process.communicate(timeout=timeout)
@@ -53,8 +54,16 @@ class Component:
         self.process.send_signal(signal.SIGTERM)
         return self.wait()
 
+    def written(self, name: str) -> str:
+        """The output file's text, as Argo pastes it into the next step's arguments."""
+        return (self.outputs_dir / name).read_text()
+
     def output(self, name: str) -> Any:
-        return json.loads((self.outputs_dir / name).read_text())
+        """The output's value, decoded by its declared type as a consumer would (a String is
+        its text, "" when absent; the JSON types are JSON); the UI metadata file as JSON."""
+        if name == outputs.UI_METADATA_FILE:
+            return json.loads(self.written(name))
+        return outputs.read_file(kinds.get(self.kind), name, self.outputs_dir / name)
 
 
 @dataclass
@@ -81,7 +90,7 @@ class Harness:
         process = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy()
         )
-        return Component(process, outputs_dir)
+        return Component(process, outputs_dir, kind)
 
     def run(
         self, kubeconfig: Path | None = None, kind: str = TRAINING_JOB, **inputs: str

@@ -65,7 +65,7 @@ def test_model_config_and_endpoint_deploy_in_a_chain(harness: Harness) -> None:
     config = harness.start(
         kind="EndpointConfig",
         endpoint_config_name="kmeans-config",
-        # The previous step's output, as KFP passes it: JSON text.
+        # The previous step's output, as KFP passes it: its bare text.
         **samples.as_inputs(samples.endpoint_config_spec("kmeans-model")),
     )
     harness.wait_for_resource(kind="EndpointConfig")

@@ -2,7 +2,7 @@
 
 For each kind the component renders a sample spec, the API server's CRD accepts
 it, the stand-in walks it through its lifecycle (as the ACK controller reports
-it) and the step exits 0 with JSON outputs; a failure value ends the step with
+it) and the step exits 0 with its outputs written by type; a failure value ends the step with
 exit 1 and the reason. Kind-specific behaviour has its own tests beside this.
 """
 
@@ -13,7 +13,7 @@ import json
 import pytest
 from harness import Component, Harness, synced
 
-from ack_components import kinds, schema
+from ack_components import interface, kinds, schema
 from ack_components.interface import snake_case
 from ack_components.testing import samples, status_writer
 
@@ -31,7 +31,7 @@ def start(harness: Harness, kind: kinds.Kind, name: str) -> tuple[Component, str
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
-def test_the_step_completes_with_json_outputs(harness: Harness, kind: kinds.Kind) -> None:
+def test_the_step_completes_with_typed_outputs(harness: Harness, kind: kinds.Kind) -> None:
     run, name = start(harness, kind, f"{kind.name_prefix}-done")
     lifecycle = status_writer.lifecycle(kind, name)
     for status in lifecycle:
@@ -40,12 +40,13 @@ def test_the_step_completes_with_json_outputs(harness: Harness, kind: kinds.Kind
     assert code == 0, log
     arn = lifecycle[-1]["ackResourceMetadata"]["arn"]
     expected = name if kind.name_field else arn
-    assert run.output("sagemaker_resource_name") == expected
+    assert run.written("sagemaker_resource_name") == expected  # bare text, no quotes
     if kind.status_field:
         field = snake_case(kind.status_field)
-        assert run.output(field) == lifecycle[-1][kind.status_field]
-    for path in run.outputs_dir.iterdir():
-        json.loads(path.read_text())
+        assert run.written(field) == lifecycle[-1][kind.status_field]
+    for output in interface.outputs(kind, schema.bundled(kind.name)):
+        if output.type in (interface.JSON_OBJECT, interface.JSON_ARRAY):
+            json.loads(run.written(output.name))
 
 
 @pytest.mark.parametrize("kind", [k for k in KINDS if k.failed], ids=lambda kind: kind.name)

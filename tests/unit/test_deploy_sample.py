@@ -40,8 +40,8 @@ def argument(task: dict[str, Any], name: str) -> str:
 def test_the_steps_form_a_chain(tasks: dict[str, dict[str, Any]]) -> None:
     assert tasks["serving-container"]["dependencies"] == ["sagemaker-trainingjob"]
     assert tasks["sagemaker-model"]["dependencies"] == ["serving-container"]
-    assert tasks["one-variant"]["dependencies"] == ["sagemaker-model"]
-    assert tasks["sagemaker-endpointconfig"]["dependencies"] == ["one-variant"]
+    # The model's name goes into the config's JSON input directly: no helper step between.
+    assert tasks["sagemaker-endpointconfig"]["dependencies"] == ["sagemaker-model"]
     assert tasks["sagemaker-endpoint"]["dependencies"] == ["sagemaker-endpointconfig"]
 
 
@@ -54,12 +54,14 @@ def test_outputs_feed_the_next_step(tasks: dict[str, dict[str, Any]]) -> None:
     )
 
 
-def test_the_variant_helper_decodes_the_model_name_output() -> None:
+def test_the_variants_place_the_model_name_output_as_text() -> None:
     spec = importlib.util.spec_from_file_location("deploy_pipeline_funcs", SAMPLE)
     assert spec is not None and spec.loader is not None
     sample = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sample)
-    [variant] = sample.one_variant(json.dumps("model-abc"), "ml.m5.large")
+    # The model step's String output is bare text; Argo pastes it between the quotes.
+    [variant] = json.loads(sample.one_variant("model-abc", "ml.m5.large"))
     assert variant["modelName"] == "model-abc"
+    assert variant["instanceType"] == "ml.m5.large"
     container = sample.serving_container({"s3ModelArtifacts": "s3://b/m.tar.gz"}, "img")
     assert container == {"image": "img", "modelDataURL": "s3://b/m.tar.gz"}

@@ -40,7 +40,7 @@ def parse(type_: str, text: str) -> Any:
         (FLOAT, "0.5", 0.5),
         (STRING, "ml.m5.2xlarge", "ml.m5.2xlarge"),
         (STRING, "{{ not a template }}", "{{ not a template }}"),
-        # A JSON-quoted string, as our outputs are written, is decoded.
+        # A JSON-quoted string, as our outputs were written before they became bare text.
         (STRING, '"s3://bucket/model.tar.gz"', "s3://bucket/model.tar.gz"),
         (STRING, json.dumps("naïve \U0001f600"), "naïve \U0001f600"),
         # Starts with a quote but is not a JSON string: taken as it is.
@@ -59,6 +59,9 @@ def test_parse_accepts(type_: str, text: str, expected: Any) -> None:
         (JO, "  \n"),
         (JA, ""),
         (JA, "[]"),
+        # An absent JSON output of an earlier step, chained in as it is.
+        (JO, "null"),
+        (JA, "null"),
         (STRING, ""),
         (STRING, '""'),
         (BOOL, ""),
