@@ -31,9 +31,12 @@ _SCHEMA_TYPES = {
     "object": JSON_OBJECT,
     "array": JSON_ARRAY,
 }
+#: A CRD field's input defaults to "not set": only what the user gave is rendered, and the
+#: defaults are SageMaker's and the controller's (a ``false`` nobody asked for would be
+#: refused by an older controller whose CRD lacks the field).
 _EMPTY_DEFAULTS = {
     STRING: "",
-    BOOL: "False",
+    BOOL: "",
     INTEGER: "",
     FLOAT: "",
     JSON_OBJECT: "{}",
@@ -139,9 +142,9 @@ UI_METADATA = Output("MLPipeline UI metadata", "UI metadata", "Markdown summary 
 
 
 def optional_without_default(spec: Input) -> bool:
-    """A number input with no value to stand for "not set": component.yaml marks it optional
-    and passes it only when given (KFP SDK v2 refuses ``''`` as a number's default)."""
-    return spec.type in (INTEGER, FLOAT) and spec.default == ""
+    """A number or bool input with no value to stand for "not set": component.yaml marks it
+    optional and passes it only when given (KFP SDK v2 refuses ``''`` as their default)."""
+    return spec.type in (INTEGER, FLOAT, BOOL) and spec.default == ""
 
 
 def output_flag(output: Output) -> str:

@@ -115,3 +115,5 @@ def test_a_model_name_output_inside_production_variants_renders_the_config(
     [variant] = config["spec"]["productionVariants"]
     assert variant["modelName"] == "kmeans-model"
     assert variant["instanceType"] == "ml.m5.large"
+    # The pipeline gives no enable_network_isolation: nothing of it is rendered.
+    assert set(config["spec"]) == {"endpointConfigName", "productionVariants"}

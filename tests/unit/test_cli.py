@@ -241,3 +241,21 @@ def test_a_resource_rendered_without_run_id_has_no_empty_run_id() -> None:
     metadata = yaml.safe_load(given.stdout)["metadata"]
     assert metadata["labels"]["ack-components/run-id"] == "run-7"
     assert metadata["annotations"]["ack-components/run-id"] == "run-7"
+
+
+# --- only what was given is rendered ---
+
+
+def test_an_input_never_given_is_not_rendered() -> None:
+    variants = [{"variantName": "AllTraffic", "modelName": "kmeans-model"}]
+    given = ["--region", "us-east-1", "--endpoint_config_name", "kmeans-config"]
+    given += ["--production_variants", json.dumps(variants)]
+    plain = cli("render", "EndpointConfig", *given)
+    assert plain.returncode == 0, plain.stderr
+    # No enableNetworkIsolation: false nobody asked for (an older controller's CRD lacks it).
+    assert yaml.safe_load(plain.stdout)["spec"] == {
+        "endpointConfigName": "kmeans-config",
+        "productionVariants": variants,
+    }
+    isolated = cli("render", "EndpointConfig", *given, "--enable_network_isolation", "false")
+    assert yaml.safe_load(isolated.stdout)["spec"]["enableNetworkIsolation"] is False

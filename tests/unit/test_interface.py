@@ -205,7 +205,10 @@ def test_training_job_input_details() -> None:
     assert INPUTS["role_arn"].field == "roleARN"
     assert INPUTS["hyper_parameters"].default == "{}"
     assert INPUTS["tags"].default == "[]"
-    assert INPUTS["enable_network_isolation"].default == "False"
+    # Not set unless given (component.yaml passes it only when present).
+    assert INPUTS["enable_network_isolation"].default == ""
+    assert interface.optional_without_default(INPUTS["enable_network_isolation"])
+    assert INPUTS["leave_running_on_stop"].default == "False"
     required = {name for name, spec in INPUTS.items() if spec.required}
     assert {"region", "role_arn", "resource_config", "stopping_condition"} <= required
     # The name may be empty: it is then derived from the run and the inputs.

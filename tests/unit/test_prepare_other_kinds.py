@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ack_components import kinds, naming, run
+from ack_components import interface, kinds, naming, run
 from ack_components.interface import InputError
 from ack_components.naming import InvalidName
 from ack_components.testing import samples
@@ -73,3 +73,13 @@ def test_a_run_id_the_engine_left_unsubstituted_is_refused(placeholder: str) -> 
     raw = samples.as_inputs(samples.kmeans_mnist_spec(), run_id=placeholder)
     with pytest.raises(InputError, match=r"input run_id: .* was not substituted"):
         run.prepare(kinds.TRAINING_JOB, raw, "ml")
+
+
+@pytest.mark.parametrize("kind", list(kinds.KINDS.values()), ids=lambda kind: kind.name)
+def test_only_the_fields_given_are_rendered(kind: kinds.Kind) -> None:
+    raw = samples.as_inputs(samples.spec_for(kind.name))
+    given = {interface.snake_case(field) for field in samples.spec_for(kind.name)}
+    rendered = run.prepare(kind, raw, "ml").resource["spec"]
+    assert {interface.snake_case(field) for field in rendered} - given <= {
+        interface.snake_case(kind.name_field or "")
+    }
