@@ -4,12 +4,18 @@ The schema comes from the cluster when the caller may read CRDs, else from the
 copy bundled with the package (``schemas/<Kind>.json``, generated from the
 pinned CRDs). Unknown fields are errors here, as they are for the API server
 under strict field validation; without this a typo is silently pruned.
-Each error names the input it came from and the JSON path inside it.
+Each error names the input it came from and the JSON path inside it. Pipelines
+written for the upstream components often carry keys ACK never accepted (the
+API server used to drop them silently): ``InputMode`` for ``inputMode``,
+``S3Uri`` for ``s3URI``, a field one level too high. An unknown key is
+therefore matched case-insensitively against the fields where it stands and
+then against every level of the same input, and the error says which it meant.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -71,13 +77,14 @@ def closed(schema: dict[str, Any]) -> dict[str, Any]:
 
 def validate_spec(spec: dict[str, Any], crd_schema: dict[str, Any]) -> None:
     """Raise SpecInvalid listing every problem, each as ``input <name> at <path>: <why>``."""
-    validator = jsonschema.Draft7Validator(closed(crd_schema["properties"]["spec"]))
+    spec_schema = crd_schema["properties"]["spec"]
+    validator = jsonschema.Draft7Validator(closed(spec_schema))
     errors = sorted(validator.iter_errors(spec), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        raise SpecInvalid([_describe(error) for error in errors])
+        raise SpecInvalid([_describe(error, spec_schema) for error in errors])
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
+def _describe(error: jsonschema.ValidationError, spec_schema: dict[str, Any]) -> str:
     path = list(error.absolute_path)
     if error.validator == "required" and not path:
         missing = str(error.message).split("'")[1]
@@ -85,5 +92,59 @@ def _describe(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties" and not path:
         return f"{error.message} (not a field of this kind's spec)"
     field, rest = str(path[0]), path[1:]
-    where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest)
-    return f"input {snake_case(field)} at {where}: {error.message}"
+    message = f"input {snake_case(field)} at {_json_path(rest)}: {error.message}"
+    failed, given = error.schema, error.instance
+    if error.validator == "additionalProperties" and isinstance(failed, dict):
+        known = failed.get("properties", {})
+        unknown = [key for key in given if key not in known] if isinstance(given, dict) else []
+        hints = (_hint(key, known, spec_schema, field, rest) for key in unknown)
+        message += "".join(f"; {hint}" for hint in hints if hint)
+    return message
+
+
+#: A step into every item of an array, in a path that names no item (``$[*].dataSource``).
+_EVERY_ITEM = "*"
+
+
+def _json_path(parts: list[Any]) -> str:
+    return "$" + "".join(
+        f"[{p}]" if isinstance(p, int) or p == _EVERY_ITEM else f".{p}" for p in parts
+    )
+
+
+def _hint(
+    key: str, known: dict[str, Any], spec_schema: dict[str, Any], field: str, here: list[Any]
+) -> str:
+    """What an unknown ``key`` at ``here`` in the input for spec ``field`` meant, or ""."""
+    same = [name for name in known if name.lower() == key.lower()]
+    if same:
+        return f"did you mean {same[0]!r}?"
+    generic = [_EVERY_ITEM if isinstance(p, int) else p for p in here]
+    found = [
+        (parts, name)
+        for parts, properties in _objects(spec_schema["properties"].get(field, {}), [])
+        for name in properties
+        if name.lower() == key.lower() and parts != generic
+    ]
+    if not found:
+        inputs = [name for name in spec_schema["properties"] if name.lower() == key.lower()]
+        return f"{key!r} is the input {snake_case(inputs[0])}, not a field" if inputs else ""
+    # Below where it stands first (it was put one level too high), then the nearest.
+    parts, name = min(found, key=lambda f: (f[0][: len(generic)] != generic, len(f[0])))
+    if parts[: len(generic)] == generic:
+        parts = here + parts[len(generic) :]  # keep the item numbers the user wrote
+    named = "" if name == key else f" (as {name!r})"
+    return f"{key!r} is a field of {_json_path(parts)}{named}, not of {_json_path(here)}"
+
+
+def _objects(
+    schema: dict[str, Any], parts: list[Any]
+) -> Iterator[tuple[list[Any], dict[str, Any]]]:
+    """Every object schema under ``schema`` with its path and its properties."""
+    properties = schema.get("properties") or {}
+    if properties:
+        yield parts, properties
+    for name, sub in properties.items():
+        yield from _objects(sub, [*parts, name])
+    if isinstance(schema.get("items"), dict):
+        yield from _objects(schema["items"], [*parts, _EVERY_ITEM])

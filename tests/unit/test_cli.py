@@ -259,3 +259,9 @@ def test_an_input_never_given_is_not_rendered() -> None:
     }
     isolated = cli("render", "EndpointConfig", *given, "--enable_network_isolation", "false")
     assert yaml.safe_load(isolated.stdout)["spec"]["enableNetworkIsolation"] is False
+
+
+def test_an_upstream_key_is_refused_with_the_right_name(cluster: Cluster) -> None:
+    channels = [{"channelName": "train", "InputMode": "File"}]
+    log = run_refused(cluster, "--input_data_config", json.dumps(channels))
+    assert "'InputMode' was unexpected); did you mean 'inputMode'?" in log

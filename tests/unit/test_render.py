@@ -143,6 +143,52 @@ def test_bad_inputs_name_the_input_and_path(
     assert message in str(caught.value)
 
 
+S3 = {"s3DataType": "S3Prefix", "s3URI": "s3://bucket/train"}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        # Upstream pipelines' keys, which ACK never accepted: the same name but for case.
+        (
+            {"input_data_config": [{"channelName": "train", "InputMode": "File"}]},
+            "at $[0]: Additional properties are not allowed ('InputMode' was unexpected); "
+            "did you mean 'inputMode'?",
+        ),
+        (
+            {"input_data_config": [{"dataSource": {"s3DataSource": {**S3, "S3Uri": "s3://b"}}}]},
+            "did you mean 's3URI'?",
+        ),
+        # A field one level too high: named with the path where it belongs.
+        (
+            {"input_data_config": [{"s3DataType": "S3Prefix", "dataSource": {}}]},
+            "at $[0]: Additional properties are not allowed ('s3DataType' was unexpected); "
+            "'s3DataType' is a field of $[0].dataSource.s3DataSource, not of $[0]",
+        ),
+        (
+            {"input_data_config": [{"S3DataType": "S3Prefix"}]},
+            "'S3DataType' is a field of $[0].dataSource.s3DataSource (as 's3DataType'), "
+            "not of $[0]",
+        ),
+        # A field of the spec given inside an input.
+        (
+            {"resource_config": {"instanceCount": 1, "RoleArn": "arn:aws:iam::1:role/r"}},
+            "'RoleArn' is the input role_arn, not a field",
+        ),
+    ],
+)
+def test_an_unknown_field_suggests_the_right_name(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecInvalid) as caught:
+        prepare(**overrides)
+    assert message in str(caught.value)
+
+
+def test_an_unknown_field_like_no_known_one_gets_no_suggestion() -> None:
+    with pytest.raises(SpecInvalid) as caught:
+        prepare(resource_config=UNKNOWN_FIELD)
+    assert str(caught.value).endswith("('instanceTypo' was unexpected)")
+
+
 def test_every_problem_is_listed() -> None:
     with pytest.raises(InputError) as caught:
         prepare(role_arn=None, enable_network_isolation="maybe", hyper_parameters="[")
