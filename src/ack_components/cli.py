@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
+    from ack_components.interface import Input
     from ack_components.kinds import Kind
 
 DESCRIPTION = (
@@ -109,11 +110,16 @@ def _kind_arguments(
         description=f"{KIND_COMMANDS[command][0]} ({kind.component_name})",
     )
     for spec in interface.inputs(kind, crd_schema):
-        parser.add_argument(f"--{spec.name}", dest=f"in_{spec.name}", metavar=spec.type)
+        parser.add_argument(
+            f"--{spec.name}", dest=f"in_{spec.name}", metavar=spec.type, help=_input_help(spec)
+        )
     if with_outputs:
         for output in (*interface.outputs(kind, crd_schema), interface.UI_METADATA):
             flag = interface.output_flag(output)
-            parser.add_argument(flag, dest=f"out:{output.name}", metavar="PATH")
+            help_text = f"write output {output.name} here: {output.description}"
+            parser.add_argument(
+                flag, dest=f"out:{output.name}", metavar="PATH", help=_escaped(help_text)
+            )
         parser.add_argument("--outputs-dir", help="write each output to DIR/<output name>")
     parser.add_argument(
         "--kubeconfig", help="kubeconfig file (default: in-cluster, then KUBECONFIG)"
@@ -127,6 +133,24 @@ def _kind_arguments(
             + (did_you_mean(first.lstrip("-"), flags, prefix="--") if first else "")
         )
     return parsed
+
+
+def _input_help(spec: Input) -> str:
+    """The input's description (from the CRD), whether it is required, and its default
+    (run_id has none here: its default is a placeholder only a pipeline engine fills)."""
+    from ack_components import interface
+
+    text = spec.description
+    if spec.required:
+        text += " (required)"
+    elif spec.default and spec.default not in ("{}", "[]") and spec is not interface.RUN_ID:
+        text += f" (default: {spec.default})"
+    return _escaped(text)
+
+
+def _escaped(text: str) -> str:
+    """argparse formats help with %: a description's own % must stay as it is."""
+    return text.replace("%", "%%")
 
 
 def _inputs(args: argparse.Namespace) -> dict[str, str]:

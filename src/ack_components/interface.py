@@ -164,9 +164,22 @@ _NAME_DESCRIPTION = (
 )
 
 
-def _describe(schema: dict[str, Any]) -> str:
-    text = " ".join(str(schema.get("description", "")).split())
-    return text[:300].rsplit(" ", 1)[0] + " ..." if len(text) > 300 else text
+#: A link in parentheses, as the CRDs' descriptions cite the SageMaker API reference.
+_LINK = re.compile(r"\s*\(https?://[^)\s]*\)")
+#: The first sentence: up to a stop (or the colon before a list) followed by the next
+#: sentence's start, so "e.g. ml.m5" or "docs.aws.amazon.com" do not end it.
+_FIRST_SENTENCE = re.compile(r"(.+?[.!?:])(?=\s+[A-Z(\"'`*]|\s*$)")
+
+
+def describe(field: str, schema: dict[str, Any]) -> str:
+    """A CRD field's description, short enough for ``--help`` and a table cell: its first
+    sentence, whitespace collapsed and links left out; the field's name when it has none."""
+    text = _LINK.sub("", " ".join(str(schema.get("description", "")).split()))
+    found = _FIRST_SENTENCE.match(text)
+    first = (found.group(1) if found else text).rstrip(":")
+    if not first:
+        return f"The {field} field of the custom resource."
+    return first if first.endswith((".", "!", "?")) else first + "."
 
 
 def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
@@ -182,8 +195,8 @@ def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
         if field == kind.name_field:
             return _NAME_DESCRIPTION
         if field in kind.json_text_fields:
-            return _describe(schema) + " Give the JSON document; the resource gets its text."
-        return _describe(schema)
+            return describe(field, schema) + " Give the JSON document; the resource gets its text."
+        return describe(field, schema)
 
     fields = tuple(
         Input(
@@ -206,7 +219,10 @@ def outputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Output, ...]:
     status = crd_schema["properties"]["status"]["properties"]
     fields = tuple(
         Output(
-            snake_case(field), _SCHEMA_TYPES[schema.get("type", "object")], _describe(schema), field
+            snake_case(field),
+            _SCHEMA_TYPES[schema.get("type", "object")],
+            describe(field, schema),
+            field,
         )
         for field, schema in sorted(status.items())
     )

@@ -147,6 +147,20 @@ def test_a_kinds_help_names_its_own_command(command: str) -> None:
     assert ("--outputs-dir" in done.stdout) == (command == "run")
 
 
+def test_a_kinds_help_describes_each_input_from_its_crd() -> None:
+    done = cli("run", "EndpointConfig", "--help")
+    text = " ".join(done.stdout.split())  # argparse wraps the help
+    assert (
+        "--enable_network_isolation Bool Sets whether all model containers deployed to the "
+        "endpoint are isolated. --endpoint_config_name"
+    ) in text
+    assert "--production_variants JsonArray An array of ProductionVariant objects" in text
+    assert "one for each model that you want to host at this endpoint. (required)" in text
+    assert "--timeout_seconds Integer Fail if not done within" in text
+    assert "limit). (default: 0)" in text
+    assert "{{workflow.uid}}" not in text.split("--run_id", 1)[1].split("--timeout", 1)[0]
+
+
 # --- flags ---
 
 

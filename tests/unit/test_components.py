@@ -59,6 +59,21 @@ def test_component_loads_with_kfp_and_matches_the_interface(kind: kinds.Kind) ->
 
 
 @pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
+def test_every_input_and_output_is_described_in_a_sentence(kind: kinds.Kind) -> None:
+    document = yaml.safe_load((REPO / "components" / kind.name / "component.yaml").read_text())
+    readme = (REPO / "components" / kind.name / "README.md").read_text()
+    for entry in (*document["inputs"], *document["outputs"]):
+        description = entry["description"].removesuffix(" (required)")
+        # One sentence or two of our own, not the CRD's paragraphs with links and lists.
+        assert 10 < len(description) <= 330, (entry["name"], description)
+        assert description.endswith("."), (entry["name"], description)
+        assert "http" not in description and " * " not in description, description
+        if entry["name"] != interface.UI_METADATA.name:
+            assert f"| `{entry['name']}` |" in readme
+            assert f"| {description.replace('|', chr(92) + '|')} |" in readme
+
+
+@pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
 def test_every_component_argument_is_a_cli_argument(kind: kinds.Kind, tmp_path: Path) -> None:
     """The args component.yaml passes, with KFP's values put in, parse as the run command's."""
     path = REPO / "components" / kind.name / "component.yaml"
