@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from ack_components.kinds import GROUP, VERSION, Kind
 OK, FAIL, UNKNOWN = "ok", "FAIL", "unknown"
 CONTROLLER_MARKERS = ("sagemaker-controller", "sagemaker-chart")
 REGION_ANNOTATION = "services.k8s.aws/default-region"
+#: The table fits a terminal of this many columns.
+TABLE_WIDTH = 100
 
 
 @dataclass(frozen=True)
@@ -243,16 +246,26 @@ def run_checks(api: Any, namespace: str, chosen: Sequence[Kind] | None = None) -
     return found
 
 
-def table(checks: Sequence[Check]) -> str:
-    rows = [
-        ("CHECK", "RESULT", "DETAIL", "FIX"),
-        *((c.name, c.result, c.detail, c.fix) for c in checks),
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    return "\n".join(
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3]
-        for row in rows
-    )
+def table(checks: Sequence[Check], width: int = TABLE_WIDTH) -> str:
+    """Check, result and detail in columns, the detail wrapped to ``width`` and the fix on
+    the lines below it (``fix: ...``): one row per check whatever a detail holds (the CRD
+    check lists every kind served)."""
+    rows = [("CHECK", "RESULT", "DETAIL"), *((c.name, c.result, c.detail) for c in checks)]
+    first = max(len(row[0]) for row in rows) + 2
+    indent = first + max(len(row[1]) for row in rows) + 2
+    lines = []
+    for row, check in zip(rows, (None, *checks), strict=True):
+        text = row[2] + (f"\nfix: {check.fix}" if check and check.fix else "")
+        wrapped = [
+            line
+            for paragraph in text.splitlines()
+            for line in textwrap.wrap(
+                paragraph, max(width - indent, 20), break_long_words=False, break_on_hyphens=False
+            )
+        ] or [""]
+        lines.append((row[0].ljust(first) + row[1]).ljust(indent) + wrapped[0])
+        lines += [" " * indent + line for line in wrapped[1:]]
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -153,6 +153,23 @@ def test_doctor_groups_missing_permissions_by_verb(harness: Harness) -> None:
     )
 
 
+def test_doctors_table_fits_100_columns(harness: Harness) -> None:
+    """Every kind's name in the CRD check and every plural in the permissions one, wrapped."""
+    kubeconfig = harness.service_account("nobody", [])
+    done = subprocess.run(
+        [CLI, "doctor", "--namespace", harness.namespace, "--kubeconfig", str(kubeconfig)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stderr  # the permissions are missing
+    lines = done.stdout.splitlines()
+    assert max(len(line) for line in lines) <= doctor.TABLE_WIDTH, done.stdout
+    assert lines[0].split() == ["CHECK", "RESULT", "DETAIL"]
+    words = done.stdout.split()
+    assert all(f"{kind}," in words or kind in words for kind in kinds.KINDS)
+    assert "fix:" in words and "--apply" in words
+
+
 def test_doctor_checks_only_the_kinds_asked_for(harness: Harness) -> None:
     """A Role narrowed with `rbac --kinds TrainingJob` passes `doctor --kinds TrainingJob`."""
     kubeconfig = runner(harness)
