@@ -91,9 +91,27 @@ def _command_help(command: str) -> str:
     )
 
 
+#: What `sandbox up` imports beyond the engine's own dependencies: the ``[sandbox]`` extra
+#: (the SageMaker emulator runs from its own virtualenv and needs nothing here).
+SANDBOX_MODULES = ("cryptography",)
+
+
 def _sandbox(args: argparse.Namespace) -> int:
+    import importlib
+
     from ack_components.sandbox import stack
 
+    if args.action == "up":  # checked before anything starts, and said in one line
+        for module in SANDBOX_MODULES:
+            try:
+                importlib.import_module(module)
+            except ImportError:
+                print(
+                    f"error: sandbox up needs the Python package {module!r}, which is not "
+                    "installed: pip install 'ack-components[sandbox]'",
+                    file=sys.stderr,
+                )
+                return 1
     return stack.main(args.action, Path(args.dir), args.port)
 
 
