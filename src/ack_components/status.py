@@ -12,9 +12,10 @@ the component. Rules, in order:
   the update → waiting, for at most ``status_timeout``: that status speaks of
   the old spec (ACK keeps no observed generation, so a changed status is the
   sign the controller acted);
+- the SageMaker status is a failure value → failed with ``failureReason`` (the
+  controller's Terminal "check the FailureReason" adds nothing to it);
 - ``ACK.Terminal`` True → failed with its message (the spec must change);
-- the SageMaker status is a failure value → failed with ``failureReason``;
-  a stopped value → failed ("stopped");
+- a stopped value → failed ("stopped");
 - the status is a success value and ``ACK.ResourceSynced`` is True (or, if the
   controller writes no ResourceSynced, ``Ready``) → done,
   unless a debugger/profiler rule ended in Error or IssuesFound; for a kind
@@ -198,15 +199,17 @@ def assess(
         tracker = replace(tracker, status_before_update=None)
 
     conds = conditions(resource)
+    value = status.get(kind.status_field) if kind.status_field else None
+    if value in kind.failed:
+        # Before ACK.Terminal: the controller marks a failed endpoint (or schedule, feature
+        # group…) Terminal with a generic "check the FailureReason"; the reason is the news.
+        reason = status.get("failureReason") or _last_condition(resource) or "no reason given"
+        return tracker, Failed(f"{kind.name} {value}: {reason}")
     if _true(conds.get(TERMINAL)):
         return tracker, Failed(
             f"ACK.Terminal: {conds[TERMINAL].get('message', '')}",
             "the spec must change: fix the inputs, or use a new name",
         )
-    value = status.get(kind.status_field) if kind.status_field else None
-    if value in kind.failed:
-        reason = status.get("failureReason") or _last_condition(resource) or "no reason given"
-        return tracker, Failed(f"{kind.name} {value}: {reason}")
     if value in kind.stopped:
         return tracker, Failed(
             f"the SageMaker {kind.name} was stopped"

@@ -82,6 +82,17 @@ def test_terminal_fails_with_its_message() -> None:
     assert "spec must change" in verdict.hint
 
 
+def test_a_failed_status_names_its_reason_rather_than_the_terminal_condition() -> None:
+    # As the controller reports a failed endpoint: Terminal, with a pointer to failureReason.
+    resource = snapshot(
+        condition(TERMINAL, message="TrainingJob status reached terminal state: Failed."),
+        trainingJobStatus="Failed",
+        failureReason="AlgorithmError: bad k",
+    )
+    verdict = verdict_at(resource)[1]
+    assert verdict == Failed("TrainingJob Failed: AlgorithmError: bad k")
+
+
 def test_terminal_false_does_not_fail() -> None:
     resource = snapshot(condition(TERMINAL, "False"), trainingJobStatus="InProgress")
     assert isinstance(verdict_at(resource)[1], Waiting)
