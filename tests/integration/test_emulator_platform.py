@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from botocore.exceptions import ClientError
 from emulator_support import ENDPOINT_SECONDS, FAIL_TAG, ROLE, Emulator, error_of, unique
 
 IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
@@ -42,22 +43,19 @@ def wait_for(
     return found
 
 
-def wait_gone(call: Any, **key: Any) -> Any:
+def wait_gone(call: Any, **key: Any) -> ClientError:
     """Describe until it fails; the error (the not-found the controller must recognise)."""
     deadline = time.monotonic() + 20
     while True:
-        error = None
         try:
             call(**key)
-        except Exception as caught:  # botocore's ClientError
-            error = caught
-        if error is not None:
+        except ClientError as error:
             return error
         assert time.monotonic() < deadline
         time.sleep(0.2)
 
 
-def code_and_message(error: Any) -> tuple[str, str]:
+def code_and_message(error: ClientError) -> tuple[str, str]:
     return error.response["Error"]["Code"], error.response["Error"]["Message"]
 
 
@@ -607,3 +605,49 @@ def test_the_call_record_names_a_studio_resource_not_its_domain(
         c for c in emulator.control("/_emulator/calls") if c["operation"] == "CreateUserProfile"
     ]
     assert [c["name"] for c in created][-1] == user
+
+
+def test_studio_resources_in_a_domain_update_and_fail_when_asked(sm: Any) -> None:
+    ident = domain(sm)
+    wait_for(sm.describe_domain, "Status", "InService", DomainId=ident)
+    user = unique("user")
+    sm.create_user_profile(DomainId=ident, UserProfileName=user)
+    wait_for(sm.describe_user_profile, "Status", "InService", DomainId=ident, UserProfileName=user)
+    sm.update_user_profile(
+        DomainId=ident, UserProfileName=user, UserSettings={"ExecutionRole": ROLE}
+    )
+    profile = described(sm.describe_user_profile, DomainId=ident, UserProfileName=user)
+    assert profile["Status"] == "Updating"
+    assert profile["UserSettings"]["ExecutionRole"] == ROLE
+
+    failing = unique("user")
+    sm.create_user_profile(DomainId=ident, UserProfileName=failing, Tags=fail("no EFS"))
+    space = unique("space")
+    sm.create_space(DomainId=ident, SpaceName=space, Tags=fail("no EFS"))
+    app = {"DomainId": ident, "UserProfileName": user, "AppType": "JupyterLab"}
+    sm.create_app(**app, AppName="lab", Tags=fail("no capacity"))
+    for call, key in (
+        (sm.describe_user_profile, {"DomainId": ident, "UserProfileName": failing}),
+        (sm.describe_space, {"DomainId": ident, "SpaceName": space}),
+        (sm.describe_app, {**app, "AppName": "lab"}),
+    ):
+        assert wait_for(call, "Status", "Failed", **key)["FailureReason"] in (
+            "no EFS",
+            "no capacity",
+        )
+    assert described(sm.describe_app, **app, AppName="lab")["ResourceSpec"] == {
+        "InstanceType": "ml.t3.medium"
+    }
+    missing = error_of(lambda: sm.describe_app(**app, AppName="never"))
+    assert code_and_message(missing)[0] == "ResourceNotFound"
+
+
+def test_a_notebook_lifecycle_config_has_no_failed_status_so_a_failing_create_is_refused(
+    sm: Any,
+) -> None:
+    refused = error_of(
+        lambda: sm.create_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName=unique("setup"), Tags=fail("bad script")
+        )
+    )
+    assert code_and_message(refused) == ("ValidationException", "bad script")
