@@ -67,6 +67,9 @@ class Kind:
     #: String fields that hold a JSON document (a pipeline definition): the input takes the
     #: document as a JsonObject, checked as JSON at once, and the resource gets its text.
     json_text_fields: frozenset[str] = frozenset()
+    #: Where ``.status`` says why the resource failed: dotted paths, tried in order; a path
+    #: through a list collects the values of its items.
+    failure_reason_paths: tuple[str, ...] = ("failureReason",)
     #: Outputs the upstream component declared for status fields this CRD lacks
     #: (ACK name, KFP type); kept so pipelines that reference them still compile.
     legacy_outputs: tuple[tuple[str, str], ...] = ()
@@ -289,6 +292,7 @@ MODEL_PACKAGE = Kind(
     status_field="modelPackageStatus",
     succeeded=frozenset({"Completed"}),
     failed=frozenset({"Failed"}),
+    failure_reason_paths=("modelPackageStatusDetails.validationStatuses.failureReason",),
     # Approving (or rejecting) a registered model is the update that matters.
     mutable_fields=frozenset(
         {"modelApprovalStatus", "approvalDescription", "customerMetadataProperties"}
@@ -343,6 +347,9 @@ PROJECT = Kind(
     succeeded=frozenset({"CreateCompleted", "UpdateCompleted"}),
     failed=frozenset({"CreateFailed", "UpdateFailed", "DeleteFailed"}),
     mutable_fields=frozenset({"projectDescription", "serviceCatalogProvisioningDetails"}),
+    failure_reason_paths=(
+        "serviceCatalogProvisionedProductDetails.provisionedProductStatusMessage",
+    ),
     name_pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$",
     component_name="Sagemaker - Project",
     replaces_upstream=False,

@@ -17,7 +17,8 @@ the component. Rules, in order:
 - ``ACK.Terminal`` True → failed with its message (the spec must change);
 - a stopped value → failed ("stopped");
 - the status is a success value and ``ACK.ResourceSynced`` is True (or, if the
-  controller writes no ResourceSynced, ``Ready``) → done,
+  controller writes no ResourceSynced, ``Ready``) and ``ACK.Recoverable`` is not
+  True (the controller is still working through something) → done,
   unless a debugger/profiler rule ended in Error or IssuesFound; for a kind
   without a status value, the ARN and ``ACK.ResourceSynced`` True → done;
 - ``ACK.Recoverable`` True → wait, but only for the grace period;
@@ -203,7 +204,7 @@ def assess(
     if value in kind.failed:
         # Before ACK.Terminal: the controller marks a failed endpoint (or schedule, feature
         # group…) Terminal with a generic "check the FailureReason"; the reason is the news.
-        reason = status.get("failureReason") or _last_condition(resource) or "no reason given"
+        reason = failure_reason(kind, status) or _last_condition(resource) or "no reason given"
         return tracker, Failed(f"{kind.name} {value}: {reason}")
     if _true(conds.get(TERMINAL)):
         return tracker, Failed(
@@ -215,7 +216,9 @@ def assess(
             f"the SageMaker {kind.name} was stopped"
             + _parenthesised(f"status {value}", _last_condition(resource))
         )
-    if _true(conds.get(SYNCED, conds.get(READY))):
+    # A Recoverable condition beside a success value means the controller is mid-way through
+    # something (a notebook instance stopped to apply an update): not done yet.
+    if _true(conds.get(SYNCED, conds.get(READY))) and not _true(conds.get(RECOVERABLE)):
         if kind.status_field is None and (status.get("ackResourceMetadata") or {}).get("arn"):
             return tracker, Done("Synced")
         if value in kind.succeeded:
@@ -257,6 +260,25 @@ def _parenthesised(*parts: str) -> str:
     """`` (a; b)`` of the parts that are not empty; "" when all are."""
     text = "; ".join(part for part in parts if part)
     return f" ({text})" if text else ""
+
+
+def failure_reason(kind: Kind, status: dict[str, Any]) -> str:
+    """What ``.status`` says about why the resource failed (the kind's reason fields), or ''."""
+    for path in kind.failure_reason_paths:
+        found = [str(v) for v in _values_at(status, path.split(".")) if v not in (None, "")]
+        if found:
+            return "; ".join(found)
+    return ""
+
+
+def _values_at(value: Any, keys: list[str]) -> list[Any]:
+    if isinstance(value, list):
+        return [found for item in value for found in _values_at(item, keys)]
+    if not keys:
+        return [value]
+    if not isinstance(value, dict):
+        return []
+    return _values_at(value.get(keys[0]), keys[1:])
 
 
 def _failed_rules(kind: Kind, status: dict[str, Any]) -> list[str]:

@@ -93,6 +93,16 @@ def test_a_failed_status_names_its_reason_rather_than_the_terminal_condition() -
     assert verdict == Failed("TrainingJob Failed: AlgorithmError: bad k")
 
 
+def test_a_success_value_with_a_recoverable_condition_is_not_done() -> None:
+    # As the controller reports a notebook instance it is stopping to apply an update.
+    resource = snapshot(
+        condition(RECOVERABLE, message="notebook instance is stopping to apply the update"),
+        SYNCED_TRUE,
+        trainingJobStatus="Completed",
+    )
+    assert isinstance(verdict_at(resource)[1], Waiting)
+
+
 def test_terminal_false_does_not_fail() -> None:
     resource = snapshot(condition(TERMINAL, "False"), trainingJobStatus="InProgress")
     assert isinstance(verdict_at(resource)[1], Waiting)

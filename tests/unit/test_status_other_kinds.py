@@ -103,3 +103,30 @@ def test_ready_stands_in_for_a_missing_resource_synced() -> None:
     both = resource(endpointStatus="InService", conditions=[ready, SYNCED_FALSE])
     verdict = assess(kinds.ENDPOINT, both, Tracker(started=T0), T0 + 1, POLICY)[1]
     assert isinstance(verdict, Waiting)
+
+
+def test_a_model_package_failure_names_its_validation_reasons() -> None:
+    failed = resource(
+        modelPackageStatus="Failed",
+        modelPackageStatusDetails={
+            "validationStatuses": [
+                {"name": "v1", "status": "Failed", "failureReason": "image not found"},
+                {"name": "v2", "status": "Completed"},
+            ]
+        },
+        conditions=[SYNCED_TRUE],
+    )
+    verdict = assess(kinds.MODEL_PACKAGE, failed, Tracker(started=T0), T0, POLICY)[1]
+    assert verdict == Failed("ModelPackage Failed: image not found")
+
+
+def test_a_project_failure_names_the_provisioned_products_message() -> None:
+    failed = resource(
+        projectStatus="CreateFailed",
+        serviceCatalogProvisionedProductDetails={
+            "provisionedProductStatusMessage": "template parameter missing"
+        },
+        conditions=[SYNCED_TRUE],
+    )
+    verdict = assess(kinds.PROJECT, failed, Tracker(started=T0), T0, POLICY)[1]
+    assert verdict == Failed("Project CreateFailed: template parameter missing")
