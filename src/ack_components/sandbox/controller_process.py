@@ -41,7 +41,7 @@ class ControllerState:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ControllerState:
-        process = ProcessRef(**{**data["process"], "argv": tuple(data["process"]["argv"])})
+        process = ProcessRef.from_json(data["process"])
         return cls(
             process, data["healthz_url"], data["metrics_url"], data["region"], data["kubeconfig"]
         )

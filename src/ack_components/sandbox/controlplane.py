@@ -77,10 +77,7 @@ class ControlPlaneState:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ControlPlaneState:
-        refs = {
-            key: ProcessRef(**{**data[key], "argv": tuple(data[key].get("argv", ()))})
-            for key in ("etcd", "apiserver")
-        }
+        refs = {key: ProcessRef.from_json(data[key]) for key in ("etcd", "apiserver")}
         return cls(**{**data, **refs})
 
 
@@ -166,9 +163,19 @@ class ControlPlane:
 
     def restart_apiserver(self) -> None:
         """Stop kube-apiserver and start it again on the same port and data (etcd keeps running)."""
+        self.stop_apiserver()
+        self.start_apiserver()
+
+    def stop_apiserver(self) -> None:
+        """Stop kube-apiserver only, as an outage would: clients get connection refused."""
+        self._running().apiserver.stop()
+
+    def start_apiserver(self) -> None:
+        """Start a stopped kube-apiserver again with the same command (port, certificates, etcd)."""
         state = self._running()
-        self.state = replace(state, apiserver=respawn(state.apiserver))
-        _wait_ready(self.state, self._start_timeout)
+        if not state.apiserver.is_running():
+            self.state = replace(state, apiserver=respawn(state.apiserver))
+        _wait_ready(self._running(), self._start_timeout)
 
     def audit_events(self) -> list[dict[str, Any]]:
         """The requests recorded so far (needs ``audit=True``), oldest first."""

@@ -38,8 +38,7 @@ class EmulatorState:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EmulatorState:
-        process = ProcessRef(**{**data["process"], "argv": tuple(data["process"]["argv"])})
-        return cls(process, data["url"])
+        return cls(ProcessRef.from_json(data["process"]), data["url"])
 
 
 def python() -> Path:

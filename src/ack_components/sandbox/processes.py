@@ -15,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class ProcessRef:
     executable: str
     log: str
     argv: tuple[str, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProcessRef:
+        """Back from the state file, where JSON made ``argv`` a list."""
+        return cls(**{**data, "argv": tuple(data.get("argv", ()))})
 
     def is_running(self) -> bool:
         try:
