@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes import client, watch
+import urllib3
+from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
 from ack_components.sandbox import binaries
@@ -190,3 +191,18 @@ def test_a_crashing_api_server_is_reported_with_its_output(
     monkeypatch.setenv(binaries.BIN_DIR_ENV, str(tmp_path))
     with pytest.raises(ControlPlaneError, match=r"(?s)kube-apiserver exited .*simulated crash"):
         ControlPlane(start_timeout=20).start()
+
+
+def test_a_stopped_api_server_refuses_connections_and_starts_again_with_its_data() -> None:
+    with ControlPlane() as plane:
+        core = client.CoreV1Api(config.new_client_from_config(str(plane.kubeconfig)))
+        core.create_namespace({"metadata": {"name": "kept"}})
+        url = plane.url
+        plane.stop_apiserver()
+        assert plane.health() == {"etcd": True, "kube-apiserver": False}
+        with pytest.raises(urllib3.exceptions.HTTPError, match="Connection refused"):
+            core.read_namespace("kept", _request_timeout=5)
+        plane.start_apiserver()
+        assert plane.url == url
+        assert plane.health() == {"etcd": True, "kube-apiserver": True}
+        assert core.read_namespace("kept").metadata.name == "kept"
