@@ -36,6 +36,7 @@ from moto.moto_server.werkzeug_app import (
 from moto.sagemaker.responses import SageMakerResponse
 
 from ack_components.sandbox.emulator import tables
+from ack_components.sandbox.emulator.faults import Faults
 from ack_components.sandbox.emulator.hosting import HostingStore
 from ack_components.sandbox.emulator.lifecycle import JOB, Entry, LifecycleStore
 from ack_components.sandbox.emulator.training import ApiError, JsonDict, Store
@@ -47,6 +48,7 @@ _STATUS_TEXT = {
     200: "OK",
     400: "Bad Request",
     404: "Not Found",
+    405: "Method Not Allowed",
     500: "Internal Server Error",
     501: "Not Implemented",
 }
@@ -87,6 +89,7 @@ class EmulatorApp:
             for op, verb in entry.operations().items()
         }
         self.calls: list[JsonDict] = []
+        self.faults = Faults()
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = {
             "CreateTrainingJob": store.create,
@@ -106,12 +109,9 @@ class EmulatorApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
         if path.startswith("/_emulator/"):
-            return _send(start_response, self._control(str(environ.get("REQUEST_METHOD")), path))
-        length = environ.get("CONTENT_LENGTH")
-        if length or not environ.get("wsgi.input_terminated"):
-            body = environ["wsgi.input"].read(int(length or 0))
-        else:  # chunked: werkzeug has already bounded the stream
-            body = environ["wsgi.input"].read()
+            method = str(environ.get("REQUEST_METHOD"))
+            return _send(start_response, self._control(method, path, _body(environ)))
+        body = _body(environ)
         environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
         service, region = _scope(environ)
         if service == "sagemaker":
@@ -124,9 +124,10 @@ class EmulatorApp:
             self._record(form.get("Action", [""])[0], None)
         return self.moto_app(environ, start_response)
 
-    def _record(self, operation: str, name: Any) -> None:
+    def _record(self, operation: str, name: Any, fault: str | None = None) -> None:
+        call = {"operation": operation, "name": name, "time": time.time()}
         with self._lock:
-            self.calls.append({"operation": operation, "name": name, "time": time.time()})
+            self.calls.append(call | ({"fault": fault} if fault else {}))
 
     def _sagemaker(
         self, environ: WSGIEnvironment, operation: str, region: str, body: bytes
@@ -144,7 +145,12 @@ class EmulatorApp:
         member = self._operation_names.get(operation) or next(
             (k for k in self._name_members if k in params), None
         )
-        self._record(operation, params.get(member) if member else None)
+        fault = self.faults.take(operation)
+        self._record(
+            operation, params.get(member) if member else None, fault.code if fault else None
+        )
+        if fault is not None:
+            return _error(fault)
         handler = self.handlers.get(operation)
         if handler is not None:
             missing = [m for m in self._required[operation] if m not in params]
@@ -210,8 +216,10 @@ class EmulatorApp:
             )
         return status, headers, body
 
-    def _control(self, method: str, path: str) -> Reply:
+    def _control(self, method: str, path: str, body: bytes) -> Reply:
         route = path.rstrip("/")
+        if route == "/_emulator/faults":
+            return self._faults(method, body)
         if method == "GET" and route == "/_emulator/health":
             return _json_reply({"ok": True})
         if method == "GET" and route == "/_emulator/calls":
@@ -222,10 +230,32 @@ class EmulatorApp:
             self.hosting.reset()
             self.lifecycle.reset()
             moto_api_backend.reset()
+            self.faults.clear()
             with self._lock:
                 self.calls.clear()
             return _json_reply({"ok": True})
         return _json_reply({"message": f"no control endpoint {method} {path}"}, 404)
+
+    def _faults(self, method: str, body: bytes) -> Reply:
+        """POST adds a fault (faults.parse: the body's members), GET lists those in force,
+        DELETE clears them all."""
+        if method == "GET":
+            return _json_reply(self.faults.listed())
+        if method == "DELETE":
+            return _json_reply({"ok": True, "cleared": self.faults.clear()})
+        if method != "POST":
+            return _json_reply({"message": f"no control endpoint {method} /_emulator/faults"}, 405)
+        try:
+            return _json_reply(self.faults.add(json.loads(body or b"null")))
+        except ValueError as error:  # a FaultError, or a body that is not JSON
+            return _json_reply({"message": f"bad fault: {error}"}, 400)
+
+
+def _body(environ: WSGIEnvironment) -> bytes:
+    length = environ.get("CONTENT_LENGTH")
+    if length or not environ.get("wsgi.input_terminated"):
+        return bytes(environ["wsgi.input"].read(int(length or 0)))
+    return bytes(environ["wsgi.input"].read())  # chunked: werkzeug has already bounded it
 
 
 def _scope(environ: WSGIEnvironment) -> tuple[str | None, str]:
