@@ -9,6 +9,8 @@ status that speaks of the new spec. The emulator's call record shows what reache
 
 from __future__ import annotations
 
+import time
+
 from harness import Harness
 
 from ack_components.testing import samples
@@ -63,3 +65,24 @@ def test_a_registered_model_is_approved_by_a_later_step(real: Harness, ack_stack
     assert run.output("model_package_status") == "Completed"
     assert len(ack_stack.calls("UpdateModelPackage")) == 1
     assert len(ack_stack.calls("CreateModelPackage")) == 1
+
+
+def test_a_notebook_update_ends_once_the_instance_is_back_in_service(
+    real: Harness, ack_stack: Stack
+) -> None:
+    # The controller stops an instance to change it, updates it, and starts it again; all the
+    # while the status may still say InService. The step must not end before the restart.
+    notebook = samples.as_inputs(
+        samples.notebook_instance_spec(), notebook_instance_name="upd-notebook"
+    )
+    code, log = deploy(real, "NotebookInstance", **notebook)
+    assert code == 0, log
+    run = real.start(kind="NotebookInstance", **{**notebook, "instance_type": "ml.t3.large"})
+    code, log = run.wait(timeout=WAIT)
+    ended = time.time()
+    assert code == 0, log
+    assert "updated instanceType" in log
+    operations = [c["operation"] for c in ack_stack.calls(name="upd-notebook")]
+    assert operations.count("UpdateNotebookInstance") == 1, operations
+    started = ack_stack.calls("StartNotebookInstance", "upd-notebook")
+    assert started and started[-1]["time"] < ended, operations
