@@ -67,6 +67,7 @@ bench: $(STAMP) controlplane controller emulator
 	$(BIN)/python bench/controlplane_start.py
 	$(BIN)/python bench/component.py
 	$(BIN)/python bench/controller.py
+	$(BIN)/python bench/load.py
 
 demo: $(STAMP) controlplane controller emulator
 	$(BIN)/python samples/demo.py

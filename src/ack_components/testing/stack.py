@@ -32,10 +32,14 @@ class Stack:
         plane: ControlPlane | None = None,
         emulator_args: tuple[str, ...] = (),
         controller_args: tuple[str, ...] = (),
+        audit: bool = False,
     ) -> None:
-        """``plane``: a running control plane with the CRDs installed, to share (not stopped here)."""
+        """``plane``: a running control plane with the CRDs installed, to share (not stopped here).
+
+        ``audit``: the control plane started here records every request (``plane.audit_events()``).
+        """
         self._owns_plane = plane is None
-        self.plane = plane or ControlPlane()
+        self.plane = plane or ControlPlane(audit=audit)
         self.emulator_args = emulator_args
         self.controller_args = controller_args
         self.emulator: EmulatorState | None = None
