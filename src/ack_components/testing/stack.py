@@ -102,16 +102,44 @@ class Stack:
             self.plane.stop()
 
     def calls(self, operation: str | None = None, name: str | None = None) -> list[dict[str, Any]]:
-        """SageMaker and STS calls the emulator received, oldest first, optionally filtered."""
-        assert self.emulator is not None
-        with urllib.request.urlopen(f"{self.emulator.url}/_emulator/calls", timeout=10) as reply:
-            found: list[dict[str, Any]] = json.loads(reply.read())
+        """SageMaker and STS calls the emulator received, oldest first, optionally filtered;
+        a call refused by an injected fault carries ``fault`` (its error code)."""
+        found: list[dict[str, Any]] = self._control("GET", "calls")
         return [
             call
             for call in found
             if (operation is None or call["operation"] == operation)
             and (name is None or call["name"] == name)
         ]
+
+    def inject_fault(
+        self,
+        operation: str,
+        code: str = "ThrottlingException",
+        status: int = 400,
+        count: int | None = None,
+        seconds: float | None = None,
+    ) -> dict[str, Any]:
+        """Make the emulator refuse ``operation`` with ``code`` and HTTP ``status``, for the next
+        ``count`` calls or the next ``seconds`` (give one); see ``/_emulator/faults``."""
+        limit = {"count": count} if seconds is None else {"seconds": seconds}
+        fault = {"operation": operation, "code": code, "status": status, **limit}
+        found: dict[str, Any] = self._control("POST", "faults", fault)
+        return found
+
+    def clear_faults(self) -> None:
+        self._control("DELETE", "faults")
+
+    def _control(self, method: str, path: str, body: Any = None) -> Any:
+        assert self.emulator is not None
+        request = urllib.request.Request(
+            f"{self.emulator.url}/_emulator/{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return json.loads(reply.read())
 
     def controller_log(self) -> str:
         return (self._logs / "ack-controller.log").read_text(errors="replace")
