@@ -11,7 +11,7 @@ EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
 KFP2_VENV := .venv-kfp2
 KFP2_STAMP := $(KFP2_VENV)/.installed
 
-.PHONY: demo test unit integration lint typecheck controlplane controller emulator kfp2 bench sandbox-up sandbox-down clean
+.PHONY: demo test unit integration lint typecheck controlplane controller node emulator kfp2 bench sandbox-up sandbox-down clean
 
 # The ACK controller's source: from the Go module proxy, unless a source archive or directory
 # is named here. Where the proxy refuses the module (a machine with a vendored copy beside the
@@ -47,6 +47,12 @@ controlplane:
 controller:
 	bash tools/build.sh controller crds
 
+# The sandbox node: Debian packages (as root; elsewhere a note and no node), then kubelet,
+# kube-scheduler, kube-controller-manager, kube-proxy and the local images' programs.
+node:
+	bash tools/install-node-deps.sh
+	bash tools/build.sh node
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench samples
 	$(BIN)/ruff format --check src tests bench samples
@@ -57,10 +63,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-integration: $(STAMP) controlplane controller emulator kfp2
+integration: $(STAMP) controlplane controller node emulator kfp2
 	$(BIN)/pytest -q tests/integration
 
-test: $(STAMP) controlplane controller emulator kfp2 lint typecheck
+test: $(STAMP) controlplane controller node emulator kfp2 lint typecheck
 	$(BIN)/pytest -q tests
 
 bench: $(STAMP) controlplane controller emulator
@@ -69,10 +75,10 @@ bench: $(STAMP) controlplane controller emulator
 	$(BIN)/python bench/controller.py
 	$(BIN)/python bench/load.py
 
-demo: $(STAMP) controlplane controller emulator
+demo: $(STAMP) controlplane controller node emulator
 	$(BIN)/python samples/demo.py
 
-sandbox-up: $(STAMP) controlplane controller emulator
+sandbox-up: $(STAMP) controlplane controller node emulator
 	$(BIN)/ack-components sandbox up
 
 sandbox-down: $(STAMP)

@@ -3,6 +3,9 @@
 # by version, and does nothing when they are already there.
 #   tools/build.sh controlplane   kube-apiserver, kubectl, etcd
 #   tools/build.sh controller     ACK sagemaker-controller
+#   tools/build.sh node           kubelet, kube-scheduler, kube-controller-manager,
+#                                 kube-proxy, and the static programs of the node's
+#                                 local images (pause, tinybox)
 #   tools/build.sh crds           unpacks the controller source and downloads the
 #                                 training-operator module (they carry the CRDs)
 # Cache root: $ACK_COMPONENTS_CACHE (default ~/.cache/ack-components).
@@ -36,13 +39,31 @@ build() { # <module dir> <package> <output> [ldflags]
   echo "built $out in $((SECONDS - t0)) s, $(du -m "$out" | cut -f1) MB" >&2
 }
 
-controlplane() {
+kube_version_flags() {
   local k=$KUBERNETES_VERSION minor
   minor=$(echo "$k" | cut -d. -f2)
-  local ver="-X k8s.io/component-base/version.gitVersion=v$k -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+  echo "-X k8s.io/component-base/version.gitVersion=v$k -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+}
+
+controlplane() {
+  local k=$KUBERNETES_VERSION ver
+  ver=$(kube_version_flags)
   build "$here/controlplane" k8s.io/kubernetes/cmd/kube-apiserver "$cache/bin/kubernetes-$k/kube-apiserver" "$ver"
   build "$here/controlplane" k8s.io/kubernetes/cmd/kubectl "$cache/bin/kubernetes-$k/kubectl" "$ver"
   build "$here/etcd" go.etcd.io/etcd/server/v3 "$cache/bin/etcd-$ETCD_VERSION/etcd"
+}
+
+node() {
+  local k=$KUBERNETES_VERSION ver cmd
+  ver=$(kube_version_flags)
+  for cmd in kubelet kube-scheduler kube-controller-manager kube-proxy; do
+    build "$here/controlplane" "k8s.io/kubernetes/cmd/$cmd" "$cache/bin/kubernetes-$k/$cmd" "$ver"
+  done
+  local sum
+  sum=$(cat "$here"/images/go.mod "$here"/images/*/*.go | sha256sum | cut -c1-12)
+  for cmd in pause tinybox; do
+    build "$here/images" "./$cmd" "$cache/bin/images-$sum/$cmd"
+  done
 }
 
 # The controller's module source, unpacked once into the cache: from the Go module

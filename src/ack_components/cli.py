@@ -112,7 +112,7 @@ def _sandbox(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return 1
-    return stack.main(args.action, Path(args.dir), args.port)
+    return stack.main(args.action, Path(args.dir), args.port, with_node=not args.no_node)
 
 
 def _kind_arguments(
@@ -257,6 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument(
         "--port", type=int, default=None, help="API server port (default: a free one)"
+    )
+    sandbox.add_argument(
+        "--no-node",
+        action="store_true",
+        help="up: no Kubernetes node (by default one runs where the machine allows: Linux, root)",
     )
     sandbox.set_defaults(handler=_sandbox)
     for name, (text, _) in KIND_COMMANDS.items():  # parsed by _kind_command; listed here

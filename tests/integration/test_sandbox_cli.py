@@ -21,8 +21,10 @@ CLI = str(Path(sys.executable).parent / "ack-components")
 def sandbox(
     root: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """The CLI without a node (tests/integration/test_node.py runs the node)."""
+    node = ["--no-node"] if args[0] == "up" else []
     return subprocess.run(
-        [CLI, "sandbox", *args, "--dir", str(root)],
+        [CLI, "sandbox", *args, *node, "--dir", str(root)],
         capture_output=True,
         text=True,
         env=env,

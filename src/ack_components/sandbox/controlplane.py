@@ -5,8 +5,9 @@ ports, keeps its data in a temporary directory (or a given one, for the
 sandbox), waits for ``/readyz`` and hands back an admin kubeconfig;
 ``stop()`` leaves no process and no port behind. Several can run at once.
 
-No kube-controller-manager runs: nothing garbage-collects or creates default
-service accounts, and only a controller (or a test) writes a CR's ``.status``.
+No kube-controller-manager runs here: nothing garbage-collects or creates default
+service accounts, and only a controller (or a test) writes a CR's ``.status``. (The
+sandbox's node, ``node.py``, runs one beside a control plane started with ``node_ip``.)
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class ControlPlaneState:
     etcd: ProcessRef
     apiserver: ProcessRef
     owns_workdir: bool
+    host: str = "127.0.0.1"
 
     @property
     def kubeconfig(self) -> Path:
@@ -70,7 +72,7 @@ class ControlPlaneState:
 
     @property
     def url(self) -> str:
-        return f"https://127.0.0.1:{self.api_port}"
+        return f"https://{self.host}:{self.api_port}"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,7 +89,12 @@ class ControlPlane:
     ``workdir=None`` keeps everything in a temporary directory removed by ``stop()``;
     ``api_port=None`` picks a free loopback port (an explicit one must be free);
     ``audit=True`` records every request in ``<workdir>/audit.log`` (see ``audit_events``),
-    so tests can count what a client really sent.
+    so tests can count what a client really sent;
+    ``node_ip`` (an address of this machine that pods reach, e.g. a CNI bridge's) serves
+    a node: the API server listens and advertises there (the ``kubernetes`` Service's
+    endpoint, and the serving certificate covers it and the Service IP), reaches kubelets
+    by their InternalIP, and admits pods with ServiceAccount tokens; the kubeconfig then
+    names that address.
     """
 
     def __init__(
@@ -96,7 +103,9 @@ class ControlPlane:
         api_port: int | None = None,
         start_timeout: float = 60.0,
         audit: bool = False,
+        node_ip: str | None = None,
     ) -> None:
+        self._node_ip = node_ip
         self._workdir = workdir
         self._api_port = api_port
         self._start_timeout = start_timeout
@@ -137,7 +146,13 @@ class ControlPlane:
         for _ in range(_PORT_ATTEMPTS):
             try:
                 self.state = _launch(
-                    workdir, owns, apiserver_bin, etcd_bin, self._api_port, self._audit
+                    workdir,
+                    owns,
+                    apiserver_bin,
+                    etcd_bin,
+                    self._api_port,
+                    self._audit,
+                    self._node_ip,
                 )
                 _wait_ready(self.state, self._start_timeout)
                 _write_kubeconfig(self.state)
@@ -213,11 +228,13 @@ def _launch(
     etcd_bin: Path,
     api_port: int | None,
     audit: bool,
+    node_ip: str | None = None,
 ) -> ControlPlaneState:
     for stale in ("etcd-data", "certs"):
         shutil.rmtree(workdir / stale, ignore_errors=True)
     etcd_port, peer_port = free_port(), free_port()
     port = api_port or free_port()
+    host = node_ip or "127.0.0.1"
     token = secrets.token_hex(16)
     certs = workdir / "certs"
     certs.mkdir(parents=True)
@@ -247,24 +264,29 @@ def _launch(
             str(apiserver_bin),
             f"--etcd-servers={etcd_url}",
             f"--secure-port={port}",
-            "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1",
-            "--endpoint-reconciler-type=none",
+            f"--bind-address={host}",
+            f"--advertise-address={host}",
             f"--cert-dir={certs}",
-            f"--service-account-issuer=https://127.0.0.1:{port}/",
+            f"--service-account-issuer=https://{host}:{port}/",
             f"--service-account-key-file={certs / 'sa.key'}",
             f"--service-account-signing-key-file={certs / 'sa.key'}",
             "--service-cluster-ip-range=10.0.0.0/24",
             "--authorization-mode=RBAC",
             f"--token-auth-file={certs / 'tokens.csv'}",
-            "--disable-admission-plugins=ServiceAccount",
+            *_node_flags(node_ip),
             "--allow-privileged=true",
             "--v=1",
             *_audit_flags(workdir, certs, audit),
         ],
         workdir / "logs" / "kube-apiserver.log",
     )
-    return ControlPlaneState(str(workdir), port, etcd_port, token, etcd, apiserver, owns)
+    return ControlPlaneState(str(workdir), port, etcd_port, token, etcd, apiserver, owns, host)
+
+
+def _node_flags(node_ip: str | None) -> list[str]:
+    if node_ip is None:  # no kube-controller-manager makes ServiceAccounts, no kubelet runs
+        return ["--endpoint-reconciler-type=none", "--disable-admission-plugins=ServiceAccount"]
+    return ["--kubelet-preferred-address-types=InternalIP"]
 
 
 def _audit_flags(workdir: Path, certs: Path, audit: bool) -> list[str]:

@@ -1,7 +1,8 @@
 """`ack-components sandbox up | down | status`: the local stack for users, across commands.
 
 Parts: the control plane (etcd + kube-apiserver) with the CRDs, the SageMaker
-emulator, and the real ACK SageMaker controller driving the emulator. ``up`` starts
+emulator, the real ACK SageMaker controller driving the emulator, and (where the
+machine allows it: Linux, root, the node's packages and binaries) a real node. ``up`` starts
 the parts in order and writes what it started to
 ``.sandbox/state.json``; ``down`` stops whatever that file names, even after a
 partial start; ``status`` reports each part's health. The state is a mapping of
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ack_components.sandbox import controller_process, crds, emulator_process
+from ack_components.sandbox import controller_process, crds, emulator_process, node
 from ack_components.sandbox.binaries import MissingPrerequisite
 from ack_components.sandbox.controller_process import ControllerState
 from ack_components.sandbox.controlplane import ControlPlane, ControlPlaneError, ControlPlaneState
@@ -47,21 +48,42 @@ def write_state(root: Path, state: dict[str, Any]) -> None:
     state_file(root).write_text(json.dumps(state, indent=2) + "\n")
 
 
-def up(root: Path = DEFAULT_DIR, api_port: int | None = None) -> dict[str, Any]:
-    """Start the control plane and install the CRDs; returns the saved state."""
+def up(
+    root: Path = DEFAULT_DIR, api_port: int | None = None, with_node: bool = True
+) -> dict[str, Any]:
+    """Start the parts in order; returns the saved state.
+
+    ``with_node``: also a node, if ``node.unavailable()`` finds nothing missing (else
+    the reason is saved as ``node_skipped``).
+    """
     existing = read_state(root)
     if existing and all(status(root)["parts"].values()):
         return existing
     if existing:
         down(root)
     started = time.monotonic()
-    plane = ControlPlane(workdir=root.resolve(), api_port=api_port)
+    state: dict[str, Any] = {}
+    skipped = node.unavailable() if with_node else "--no-node"
+    prepared = None
+    if skipped is None:
+        try:
+            prepared = node.prepare(root.resolve() / "node")
+        except node.NodeError as error:
+            raise SandboxError(f"node: {error}") from error
+        state["node"] = prepared.to_json()
+        write_state(root, state)
+    else:
+        state["node_skipped"] = skipped
+    plane = ControlPlane(
+        workdir=root.resolve(), api_port=api_port, node_ip=prepared.node_ip if prepared else None
+    )
     try:
         plane.start()
     except (ControlPlaneError, MissingPrerequisite) as error:
+        down(root)
         raise SandboxError(f"control plane: {error}") from error
     assert plane.state is not None
-    state: dict[str, Any] = {"controlplane": plane.state.to_json()}
+    state["controlplane"] = plane.state.to_json()
     write_state(root, state)
     try:
         from kubernetes import config
@@ -87,6 +109,17 @@ def up(root: Path = DEFAULT_DIR, api_port: int | None = None) -> dict[str, Any]:
         down(root)
         raise SandboxError(f"ACK controller: {error}") from error
     state["controller"] = controller.to_json()
+    write_state(root, state)
+    if prepared is not None:
+        node_started = time.monotonic()
+        try:
+            state["node"] = node.start(prepared, plane.state).to_json()
+        except node.NodeError as error:
+            state["node"] = (node.started_state(error) or prepared).to_json()
+            write_state(root, state)
+            down(root)
+            raise SandboxError(f"node: {error}") from error
+        state["node_ready_seconds"] = round(time.monotonic() - node_started, 2)
     state["ready_seconds"] = round(time.monotonic() - started, 2)
     write_state(root, state)
     return state
@@ -96,15 +129,25 @@ def down(root: Path = DEFAULT_DIR) -> list[str]:
     """Stop every part the state file names; returns their names. Safe to call twice."""
     state = read_state(root)
     stopped = []
+    plane_state = (
+        ControlPlaneState.from_json(state["controlplane"]) if "controlplane" in state else None
+    )
+    problems: list[str] = []
+    if "node" in state:
+        problems = node.stop(node.NodeState.from_json(state["node"]), plane_state)
+        stopped.append("node")
     if "controller" in state:
         ControllerState.from_json(state["controller"]).process.stop()
         stopped.append("ack-controller")
     if "emulator" in state:
         EmulatorState.from_json(state["emulator"]).process.stop()
         stopped.append("sagemaker-emulator")
-    if "controlplane" in state:
-        ControlPlane.attach(ControlPlaneState.from_json(state["controlplane"])).stop()
+    if plane_state is not None:
+        ControlPlane.attach(plane_state).stop()
         stopped.append("controlplane")
+    if problems:  # keep the state, so another `down` tries again
+        write_state(root, {"node": state["node"]})
+        raise SandboxError("node: not everything could be undone:\n" + "\n".join(problems))
     state_file(root).unlink(missing_ok=True)
     return stopped
 
@@ -117,6 +160,13 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
             ControlPlane.attach(ControlPlaneState.from_json(state["controlplane"])).health()
         )
     report: dict[str, Any] = {"kubeconfig": str(root / "kubeconfig")}
+    if "node" in state and "controlplane" in state:
+        node_state = node.NodeState.from_json(state["node"])
+        node_parts = node.health(node_state, ControlPlaneState.from_json(state["controlplane"]))
+        parts.update(node_parts)
+        report["node"] = {"name": node_state.name, "ready": node_parts["node-ready"]}
+    elif "node_skipped" in state:
+        report["node"] = {"skipped": state["node_skipped"]}
     if "emulator" in state:
         emulator = EmulatorState.from_json(state["emulator"])
         healthy = emulator.process.is_running() and emulator_process.healthy(emulator)
@@ -132,10 +182,10 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
     return {"running": bool(parts) and all(parts.values()), "parts": parts, **report}
 
 
-def main(action: str, root: Path, api_port: int | None) -> int:
+def main(action: str, root: Path, api_port: int | None, with_node: bool = True) -> int:
     try:
         if action == "up":
-            state = up(root, api_port)
+            state = up(root, api_port, with_node)
             kubeconfig = root / "kubeconfig"
             print(
                 f"sandbox ready in {state.get('ready_seconds', 0)} s: {len(state.get('crds', []))} CRDs"
@@ -144,6 +194,13 @@ def main(action: str, root: Path, api_port: int | None) -> int:
             print("  kubectl get trainingjobs")
             print(f"  SageMaker emulator: {state['emulator']['url']} (any access key)")
             print(f"  ACK controller log: {state['controller']['process']['log']}")
+            if "node" in state:
+                print(
+                    f"  node {state['node']['name']} Ready in {state['node_ready_seconds']} s "
+                    f"(kubelet log: {state['node']['processes']['kubelet']['log']})"
+                )
+            else:
+                print(f"  no node: {state['node_skipped']}")
             return 0
         if action == "down":
             stopped = down(root)
