@@ -6,7 +6,7 @@ before, and returns the next tracker and a verdict. It does no I/O and reads no
 clock, so each rule is tested on recorded snapshots, and the same code runs in
 the component. Rules, in order:
 
-- the resource was deleted → failed;
+- the resource was deleted, or is being deleted (``deletionTimestamp``) → failed;
 - overall timeout passed → failed;
 - the step just updated the spec and ``.status`` is still the one from before
   the update → waiting, for at most ``status_timeout``: that status speaks of
@@ -45,6 +45,7 @@ LATE_INITIALIZED = "ACK.LateInitialized"
 #: ACK runtimes since v0.53.0 also write ``Ready``; a runtime that wrote no ResourceSynced
 #: (v0.16.0 dropped it by mistake) is judged by ``Ready`` instead.
 READY = "Ready"
+DELETED = "the custom resource was deleted while the step waited for it"
 #: The conditions a step reports as they change, in the order it reports them.
 REPORTED = (TERMINAL, RECOVERABLE, SYNCED, LATE_INITIALIZED, READY)
 
@@ -168,9 +169,17 @@ def assess(
     kind: Kind, resource: dict[str, Any] | None, tracker: Tracker, now: float, policy: Policy
 ) -> tuple[Tracker, Verdict]:
     if resource is None:
-        return tracker, Failed("the custom resource was deleted while the step waited for it")
+        return tracker, Failed(DELETED)
     status = resource.get("status") or {}
     namespace = resource.get("metadata", {}).get("namespace", "")
+    deleting = resource.get("metadata", {}).get("deletionTimestamp")
+    if deleting:
+        # Someone else deleted it (a step's own delete on SIGTERM is not assessed): its status
+        # from here on is the controller stopping the work (Stopping, Stopped), not the run's.
+        return tracker, Failed(
+            f"{DELETED} (deletionTimestamp {deleting}; the controller stops or deletes what "
+            "it started in SageMaker, then removes it)"
+        )
     deadlines: list[float] = []
     if policy.timeout:
         if now - tracker.started >= policy.timeout:

@@ -175,6 +175,21 @@ def test_deleted_resource_fails() -> None:
     assert "deleted" in verdict.reason
 
 
+def test_a_resource_someone_is_deleting_fails_before_its_stopped_status() -> None:
+    # What the controller writes while it stops the job of a deleted resource is not the
+    # run's outcome (not "stopped"); with the controller away it would never be gone.
+    resource = snapshot(
+        condition(RECOVERABLE, message="TrainingJob is Stopping."), trainingJobStatus="Stopping"
+    )
+    resource["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    verdict = verdict_at(resource)[1]
+    assert verdict == Failed(
+        "the custom resource was deleted while the step waited for it (deletionTimestamp "
+        "2026-01-01T00:00:00Z; the controller stops or deletes what it started in SageMaker, "
+        "then removes it)"
+    )
+
+
 @pytest.mark.parametrize("field", ["debugRuleEvaluationStatuses", "profilerRuleEvaluationStatuses"])
 @pytest.mark.parametrize("rule_status", ["IssuesFound", "Error"])
 def test_failed_rule_fails_a_completed_job(field: str, rule_status: str) -> None:
