@@ -8,12 +8,16 @@ defaults keep old pipelines working. Parsing input text (empty means "not
 set") lives here too, with errors that name the input. JsonObject and JsonArray
 inputs take strict JSON, as their type says: YAML, Python-style quotes,
 trailing commas, NaN or a key given twice would otherwise be read as something
-the user did not write (the last of two keys silently winning, say).
+the user did not write (the last of two keys silently winning, say). Values the
+API server cannot hold as given are refused here too, with the input and the JSON
+path: text that is not valid UTF-8 (it would arrive as U+FFFD), integers outside
+int64 and numbers outside float64 (a value too large would come back as another).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +64,10 @@ class Input:
     default: str = ""
     #: The least value a number input takes (None: any).
     minimum: int | None = None
+    #: A String input's values match this (a regular expression; "": any single-line text).
+    pattern: str = ""
+    #: What ``pattern`` stands for, for the message refusing a value.
+    pattern_means: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,19 @@ class Output:
     field: str | None = None
 
 
-REGION = Input("region", STRING, "The AWS region for the SageMaker resource.", required=True)
+#: An AWS region: us-east-1, us-gov-west-1, cn-northwest-1, eu-isoe-west-1, ...
+REGION_PATTERN = r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}"
+
+#: The region goes into the resource's region annotation and the links of the KFP UI, so
+#: only a region's name is taken (``evil.example/#`` would otherwise become a link there).
+REGION = Input(
+    "region",
+    STRING,
+    "The AWS region for the SageMaker resource.",
+    required=True,
+    pattern=REGION_PATTERN,
+    pattern_means="an AWS region name such as us-east-1",
+)
 
 RUN_ID = Input(
     "run_id",
@@ -256,6 +276,10 @@ def parse(spec: Input, text: str) -> Any:
         value = parser(text)
         if spec.minimum is not None and value is not NOT_SET and value < spec.minimum:
             raise InputError(f"must be {spec.minimum} or more, got {value}")
+        if spec.pattern and value is not NOT_SET and not re.fullmatch(spec.pattern, value):
+            raise InputError(
+                f"{_shown(value)} is not {spec.pattern_means} (pattern {spec.pattern})"
+            )
     except InputError as error:
         raise InputError(f"input {spec.name}: {error}") from None
     return value
@@ -283,7 +307,68 @@ def _string(text: str) -> Any:
             f"contains a control character ({text[bad]!r}) at position {bad}; "
             "string inputs are single-line text"
         )
+    problem = _not_text(text)
+    if problem:
+        raise InputError(problem)
     return text
+
+
+#: A UTF-16 surrogate on its own: what Python makes of bytes that are not UTF-8 in a
+#: command line (``\udcff`` for 0xff), or of a JSON escape like ``"\ud800"``. It is no
+#: character: the API server would store U+FFFD in its place, another value than given.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Deeper JSON is refused: no CRD nests so far, and the schema check and the renderer
+#: would run out of stack on it (a traceback, not a message).
+MAX_DEPTH = 100
+
+
+def _not_text(text: str) -> str:
+    """Why ``text`` is not valid Unicode text, or ""."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return ""
+    return (
+        f"is not valid text: {found.group()!r} at position {found.start()} is a lone surrogate "
+        "(bytes that are not UTF-8), which the API server would not keep as given"
+    )
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value for a message: its repr, cut at ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _unstorable(value: Any, path: str = "$", depth: int = 0) -> str:
+    """Why a parsed JSON value cannot reach the API server as given, with where; or ""."""
+    problem = ""
+    if depth > MAX_DEPTH:
+        return f"at {path[:80]}...: nested deeper than {MAX_DEPTH} levels"
+    if isinstance(value, bool):
+        pass
+    elif isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+        problem = f"the integer {_shown(value)} is outside the 64-bit range the API server keeps"
+    elif isinstance(value, float) and not math.isfinite(value):
+        problem = (
+            f"the number reads as {value!r}, which JSON cannot carry (beyond a 64-bit "
+            "float's range, or not a number)"
+        )
+    elif isinstance(value, str) and _not_text(value):
+        problem = f"the string {_not_text(value)}"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if _not_text(key):
+                return f"at {path}: the key {_shown(key)} {_not_text(key)}"
+            found = _unstorable(item, f"{path}.{key}", depth + 1)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unstorable(item, f"{path}[{index}]", depth + 1)
+            if found:
+                return found
+    return f"at {path}: {problem}" if problem else ""
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -309,6 +394,15 @@ def _structured(expected: type, label: str) -> Any:
             raise InputError(
                 f"not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
             ) from None
+        except InputError:
+            raise
+        except ValueError:  # an integer of more digits than Python converts
+            raise InputError("not usable JSON: a number has more than 4300 digits") from None
+        except RecursionError:
+            raise InputError(f"not usable JSON: nested deeper than {MAX_DEPTH} levels") from None
+        problem = _unstorable(value)
+        if problem:
+            raise InputError(problem)
         if value is None:  # an absent JSON output of an earlier step, chained in as it is
             return NOT_SET
         if not isinstance(value, expected):
@@ -332,9 +426,13 @@ def _number(kind: type) -> Any:
         if text.strip() == "":
             return NOT_SET
         try:
-            return kind(text.strip())
+            value = kind(text.strip())
         except ValueError:
             raise InputError(f"expected {kind.__name__}, got {text[:80]!r}") from None
+        problem = _unstorable(value)
+        if problem:  # outside int64, or a float that overflowed: said without the "$"
+            raise InputError(problem.removeprefix("at $: "))
+        return value
 
     return parse_number
 

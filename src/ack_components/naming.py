@@ -33,16 +33,22 @@ def check_sagemaker_name(input_name: str, value: str, pattern: str) -> None:
         )
 
 
-def metadata_name(sagemaker_name: str) -> str:
+def metadata_name(sagemaker_name: str, input_name: str = "") -> str:
     """The CR's ``metadata.name``: SageMaker names are case-insensitive, Kubernetes' are lowercase.
 
     Underscores (feature group names allow them) become hyphens. Two SageMaker names
     that meet in one CR name cannot pass unnoticed: the spec holds the real name, so
-    the second one fails as a spec conflict.
+    the second one fails as a spec conflict. ``input_name`` is the input the name came
+    from: a SageMaker pattern may allow what no object name can (``a---b`` of 64 or
+    more characters, a ``_`` at the end), and the refusal says which input to change.
     """
     name = sagemaker_name.lower().replace("_", "-")
     if not _is_label(name):
-        raise InvalidName(f"{sagemaker_name!r} cannot be a Kubernetes object name (DNS-1123 label)")
+        where = f"input {input_name}: " if input_name else ""
+        raise InvalidName(
+            f"{where}{sagemaker_name!r} cannot be a Kubernetes object name, which names the "
+            f"custom resource ({_LABEL_RULE}, once lowercased and with '_' as '-')"
+        )
     return name
 
 

@@ -107,6 +107,7 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
     for field in kind.json_text_fields & spec_values.keys():
         spec_values[field] = json.dumps(spec_values[field])
     run_id = values["run_id"] if values["run_id"] is not NOT_SET else ""
+    name_input = interface.RESOURCE_NAME.name
     if kind.name_field is None:  # SageMaker names it by ARN; only the custom resource is named
         given = values[interface.RESOURCE_NAME.name]
         name = naming.derived_name(kind.name_prefix, run_id, spec_values)
@@ -123,7 +124,7 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
     resource = render.render(
         kind,
         spec_values,
-        name=naming.metadata_name(name),
+        name=naming.metadata_name(name, name_input),
         namespace=namespace,
         # A CLI run has no run id and no step: no empty label or annotation stands for them.
         labels={
@@ -163,10 +164,13 @@ def run(
     raw: dict[str, str],
     output_paths: dict[str, Path],
     kubeconfig: str | None = None,
-    log: TextIO = sys.stdout,
+    log: TextIO | None = None,
 ) -> int:
+    """``log`` defaults to the ``sys.stdout`` of the moment (not of import time), so a caller
+    that redirects it, as a test running the CLI in-process does, sees what the step says."""
+
     def say(message: str) -> None:
-        print(message, file=log, flush=True)
+        print(message, file=log or sys.stdout, flush=True)
 
     kind = kinds.get(kind_name)
     try:
