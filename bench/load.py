@@ -20,9 +20,10 @@ tells each step's requests apart). Printed as one table, a column per run:
 - peak total RSS of the step processes (VmRSS summed over the live steps, sampled);
 - the controller's reconcile time for trainingjob (mean; the p99 histogram bucket), its
   workqueue wait (mean; p99 bucket), peak workqueue depth and longest running reconcile;
-- CPU seconds used during the run by the steps, kube-apiserver + etcd, the controller and
-  the emulator, and the machine's CPU use while the steps create their jobs (from the first
-  step's start to the last create) and over the whole run.
+- CPU seconds used during the run by the steps, kube-apiserver + etcd, the controller,
+  the emulator, this bench and anything else on the machine (other work shares the cores),
+  and the machine's CPU use while the steps create their jobs (from the first step's start
+  to the last create) and over the whole run.
 
 Then a one-line conclusion: what saturates first, from those numbers.
 """
@@ -79,7 +80,7 @@ class Sampler:
 
     steps: list[Step]
     metrics_url: str
-    interval: float = 0.2
+    interval: float = 0.5
     peak_rss_mb: float = 0.0
     peak_cpu_busy: float = 0.0
     peak_depth: float = 0.0
@@ -106,7 +107,7 @@ class Sampler:
             total_kb = sum(_vm_rss_kb(s.process.pid) for s in self.steps if s.ended is None)
             self.peak_rss_mb = max(self.peak_rss_mb, total_kb / 1024)
             now = time.monotonic()
-            if now - last_metrics >= 0.5:
+            if now - last_metrics >= 0.45:
                 cpu = _machine_cpu()
                 busy, total = cpu[0] - last_cpu[0], cpu[1] - last_cpu[1]
                 if total > 0:
@@ -151,6 +152,11 @@ def _process_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def scrape(url: str) -> dict[str, float]:
@@ -283,7 +289,7 @@ def run_once(n: int, syncs: int, timeout: float) -> dict[str, Any]:
         }
         cpu_before = {k: sum(_process_cpu(p) for p in pids) for k, pids in parts.items()}
         sampler = Sampler(steps, stack.controller.metrics_url)
-        began, machine_before = time.time(), _machine_cpu()
+        began, machine_before, own_before = time.time(), _machine_cpu(), _own_cpu()
         steps.extend(launch(kubeconfigs[i], f"load-{n}-{i}", workdir) for i in range(n))
         reapers = [
             threading.Thread(target=follow, args=(s, workdir / f"{s.name}.log"), daemon=True)
@@ -308,6 +314,11 @@ def run_once(n: int, syncs: int, timeout: float) -> dict[str, Any]:
         )
         cpu = {k: sum(_process_cpu(p) for p in pids) - cpu_before[k] for k, pids in parts.items()}
         cpu["steps"] = sum(s.cpu_seconds for s in steps)
+        cpu["this bench"] = _own_cpu() - own_before
+        # what the machine spent that none of the above did (other work sharing the cores)
+        cpu["others on the machine"] = max(
+            0.0, (machine_after[0] - machine_before[0]) / TICKS - sum(cpu.values())
+        )
         metrics = scrape(stack.controller.metrics_url)
         creates = Counter(c["name"] for c in stack.calls("CreateTrainingJob"))
         events = stack.plane.audit_events()
@@ -436,6 +447,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             "API requests/step mean/max",
             [f"{r['requests'][0]:.1f} / {r['requests'][1]}" for r in rows],
         ),
+        ("CPU s per step", [f"{r['cpu']['steps'] / r['n']:.2f}" for r in rows]),
         ("steps' peak total RSS MB", [f"{r['rss_mb']:.0f}" for r in rows]),
         ("reconcile mean / p99 bucket s", [pair(r["reconcile_s"], ".3f") for r in rows]),
         ("reconciles", [f"{r['reconciles']:.0f}" for r in rows]),
@@ -446,7 +458,14 @@ def table(rows: list[dict[str, Any]]) -> str:
         ("client-side throttling waits", [str(r["throttled"]) for r in rows]),
         *[
             (f"CPU s: {part}", [f"{r['cpu'][part]:.1f}" for r in rows])
-            for part in ("steps", "apiserver+etcd", "controller", "emulator")
+            for part in (
+                "steps",
+                "apiserver+etcd",
+                "controller",
+                "emulator",
+                "this bench",
+                "others on the machine",
+            )
         ],
         (
             "machine CPU busy: creates / run",
@@ -468,13 +487,16 @@ def conclusion(rows: list[dict[str, Any]]) -> str:
     more = next((r for r in rows if r["n"] == largest and r["syncs"] > 1), None)
     if one is None:
         return "conclusion: no run with the default one worker"
-    top = max(one["cpu"], key=one["cpu"].get)
-    share = one["cpu"][top] / max(1e-9, sum(one["cpu"].values()))
+    ours = {k: v for k, v in one["cpu"].items() if k != "others on the machine"}
+    top = max(ours, key=ours.__getitem__)
+    share = ours[top] / max(1e-9, sum(ours.values()))
     facts = (
         f"N={largest}, 1 worker: CPU {one['cpu_start_phase'] * 100:.0f}% busy while the steps "
         f"create their jobs (start→create p99 {one['cold_s'][1]:.1f} s), {share * 100:.0f}% of "
-        f"the CPU-seconds in {top}; a new job waits p99 {one['first_status_s'][1]:.2f} s for "
-        f"the controller (queue depth peak {one['depth']:.0f})"
+        f"the stack's CPU-seconds in {top} (steps: {one['cpu']['steps'] / one['n']:.1f} s "
+        f"each; other work on the machine: {one['cpu']['others on the machine']:.0f} s); "
+        f"a new job waits p99 {one['first_status_s'][1]:.2f} s for the controller "
+        f"(queue depth peak {one['depth']:.0f})"
     )
     if more is not None:
         facts += (
