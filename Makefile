@@ -11,7 +11,7 @@ EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
 KFP2_VENV := .venv-kfp2
 KFP2_STAMP := $(KFP2_VENV)/.installed
 
-.PHONY: demo test unit integration lint typecheck controlplane controller node emulator kfp2 bench sandbox-up sandbox-down clean
+.PHONY: demo test unit integration lint typecheck controlplane controller node image emulator kfp2 bench sandbox-up sandbox-down clean
 
 # The ACK controller's source: from the Go module proxy, unless a source archive or directory
 # is named here. Where the proxy refuses the module (a machine with a vendored copy beside the
@@ -53,6 +53,13 @@ node:
 	bash tools/install-node-deps.sh
 	bash tools/build.sh node
 
+# The component image from the Dockerfile (as root, with debootstrap and podman; elsewhere a
+# note and no image): built once per content into ~/.cache/ack-components/images/;
+# `sandbox up` imports it into the node (and builds it there when it is missing or stale).
+image: $(STAMP)
+	bash tools/install-image-deps.sh
+	$(BIN)/python -m ack_components.sandbox.component_image
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench samples
 	$(BIN)/ruff format --check src tests bench samples
@@ -63,10 +70,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-integration: $(STAMP) controlplane controller node emulator kfp2
+integration: $(STAMP) controlplane controller node image emulator kfp2
 	$(BIN)/pytest -q tests/integration
 
-test: $(STAMP) controlplane controller node emulator kfp2 lint typecheck
+test: $(STAMP) controlplane controller node image emulator kfp2 lint typecheck
 	$(BIN)/pytest -q tests
 
 bench: $(STAMP) controlplane controller emulator
@@ -75,10 +82,10 @@ bench: $(STAMP) controlplane controller emulator
 	$(BIN)/python bench/controller.py
 	$(BIN)/python bench/load.py
 
-demo: $(STAMP) controlplane controller node emulator
+demo: $(STAMP) controlplane controller node image emulator
 	$(BIN)/python samples/demo.py
 
-sandbox-up: $(STAMP) controlplane controller node emulator
+sandbox-up: $(STAMP) controlplane controller node image emulator
 	$(BIN)/ack-components sandbox up
 
 sandbox-down: $(STAMP)

@@ -158,7 +158,12 @@ def test_a_pod_runs_on_the_node_and_down_leaves_nothing(tmp_path: Path) -> None:
         down = sandbox(root, "down")
     assert down.returncode == 0, down.stderr
     assert "node" in down.stdout
+    assert_nothing_left(root, before)
 
+
+def assert_nothing_left(root: Path, before: host.HostSnapshot) -> None:
+    """After `down`: no node process, bridge, chain, mount, cgroup, path or sysctl of the
+    sandbox at ``root`` is left, compared with the machine ``before`` its `up`."""
     assert not node_processes()
     assert not Path("/sys/class/net", node.BRIDGE).exists()
     after = host.changes(before, [str(root.resolve())])

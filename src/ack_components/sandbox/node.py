@@ -27,6 +27,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -132,8 +133,16 @@ def prepare(workdir: Path) -> NodeState:
     return state
 
 
-def start(state: NodeState, plane: ControlPlaneState, timeout: float = 120.0) -> NodeState:
+def start(
+    state: NodeState,
+    plane: ControlPlaneState,
+    timeout: float = 120.0,
+    archives: Sequence[Path] = (),
+) -> NodeState:
     """containerd, the images, then the Kubernetes processes; returns once the node is Ready.
+
+    ``archives``: image archives (OCI or Docker) to import beside the built-in images,
+    each under the name it carries (the component image).
 
     On failure the processes started so far stay in the raised error's state: the
     caller's ``stop()`` (``sandbox down``) undoes them with the rest.
@@ -220,6 +229,8 @@ def start(state: NodeState, plane: ControlPlaneState, timeout: float = 120.0) ->
         _wait(lambda: _ctr(serving, "version").returncode == 0, containerd, deadline)
         for image in (images.pause(), images.tinybox()):
             import_image(state, image)
+        for archive in archives:
+            import_archive(state, archive)
     except NodeError as error:
         raise _Started(state, f"containerd: {error}") from error
     for name in PROCESSES[1:]:
@@ -292,9 +303,14 @@ def import_image(state: NodeState, image: images.Image) -> None:
     archive = Path(state.workdir) / "images" / f"{image.program.name}.tar"
     archive.parent.mkdir(exist_ok=True)
     archive.write_bytes(images.oci_archive(image))
+    import_archive(state, archive)
+
+
+def import_archive(state: NodeState, archive: Path) -> None:
+    """Load an image archive into the node's containerd, where the kubelet finds it."""
     done = _ctr(state, "images", "import", str(archive))
     if done.returncode != 0:
-        raise NodeError(f"importing {image.name}: {done.stderr.strip()}")
+        raise NodeError(f"importing {archive}: {done.stderr.strip()}")
 
 
 def containerd_config(work: Path) -> str:

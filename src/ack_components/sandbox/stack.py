@@ -1,8 +1,10 @@
 """`ack-components sandbox up | down | status`: the local stack for users, across commands.
 
-Parts: the control plane (etcd + kube-apiserver) with the CRDs, the SageMaker
+Parts: the control plane (etcd + kube-apiserver) with the CRDs, a Kubeflow profile's
+namespace whose ``default-editor`` holds only the components' Role, the SageMaker
 emulator, the real ACK SageMaker controller driving the emulator, and (where the
-machine allows it: Linux, root, the node's packages and binaries) a real node. ``up`` starts
+machine allows it: Linux, root, the node's packages and binaries) a real node, with the
+component image built from the Dockerfile (where podman and debootstrap are) on it. ``up`` starts
 the parts in order and writes what it started to
 ``.sandbox/state.json``; ``down`` stops whatever that file names, even after a
 partial start; ``status`` reports each part's health. The state is a mapping of
@@ -18,7 +20,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ack_components.sandbox import controller_process, crds, emulator_process, node
+from ack_components.sandbox import (
+    component_image,
+    controller_process,
+    crds,
+    emulator_process,
+    node,
+    profile,
+)
 from ack_components.sandbox.binaries import MissingPrerequisite
 from ack_components.sandbox.controller_process import ControllerState
 from ack_components.sandbox.controlplane import ControlPlane, ControlPlaneError, ControlPlaneState
@@ -54,7 +63,8 @@ def up(
     """Start the parts in order; returns the saved state.
 
     ``with_node``: also a node, if ``node.unavailable()`` finds nothing missing (else
-    the reason is saved as ``node_skipped``).
+    the reason is saved as ``node_skipped``), and on it the component image, if
+    ``component_image.unavailable()`` finds nothing missing (else ``image_skipped``).
     """
     existing = read_state(root)
     if existing and all(status(root)["parts"].values()):
@@ -65,7 +75,23 @@ def up(
     state: dict[str, Any] = {}
     skipped = node.unavailable() if with_node else "--no-node"
     prepared = None
+    archives = []
     if skipped is None:
+        image_skipped = component_image.unavailable()
+        if image_skipped is None:
+            try:
+                built = component_image.ensure(log=root.resolve() / "component-image.log")
+            except component_image.ImageError as error:
+                raise SandboxError(f"component image: {error}") from error
+            state["component_image"] = {
+                "name": built.name,
+                "archive": str(built.archive),
+                "seconds": built.seconds,
+                "cached": built.cached,
+            }
+            archives.append(built.archive)
+        else:
+            state["image_skipped"] = image_skipped
         try:
             prepared = node.prepare(root.resolve() / "node")
         except node.NodeError as error:
@@ -95,6 +121,11 @@ def up(
         raise SandboxError(f"CRDs: {error}") from error
     state["crds"] = installed
     try:
+        state["profile"] = profile.create(client)
+    except Exception as error:
+        down(root)
+        raise SandboxError(f"profile namespace: {error}") from error
+    try:
         emulator = emulator_process.start(root.resolve() / "logs" / "sagemaker-emulator.log")
     except (emulator_process.EmulatorError, MissingPrerequisite) as error:
         down(root)
@@ -113,7 +144,7 @@ def up(
     if prepared is not None:
         node_started = time.monotonic()
         try:
-            state["node"] = node.start(prepared, plane.state).to_json()
+            state["node"] = node.start(prepared, plane.state, archives=archives).to_json()
         except node.NodeError as error:
             state["node"] = (node.started_state(error) or prepared).to_json()
             write_state(root, state)
@@ -167,6 +198,12 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
         report["node"] = {"name": node_state.name, "ready": node_parts["node-ready"]}
     elif "node_skipped" in state:
         report["node"] = {"skipped": state["node_skipped"]}
+    if "component_image" in state:
+        report["component_image"] = state["component_image"]["name"]
+    elif "image_skipped" in state:
+        report["component_image"] = {"skipped": state["image_skipped"]}
+    if "profile" in state:
+        report["pipeline_namespace"] = state["profile"]["namespace"]
     if "emulator" in state:
         emulator = EmulatorState.from_json(state["emulator"])
         healthy = emulator.process.is_running() and emulator_process.healthy(emulator)
@@ -201,6 +238,17 @@ def main(action: str, root: Path, api_port: int | None, with_node: bool = True) 
                 )
             else:
                 print(f"  no node: {state['node_skipped']}")
+            if "component_image" in state:
+                image = state["component_image"]
+                how = "cached" if image["cached"] else f"built in {image['seconds']} s"
+                print(f"  component image {image['name']} on the node ({how})")
+            elif "image_skipped" in state:
+                print(f"  no component image: {state['image_skipped']}")
+            steps = state["profile"]
+            print(
+                f"  pipeline steps: namespace {steps['namespace']}, "
+                f"service account {steps['service_account']}"
+            )
             return 0
         if action == "down":
             stopped = down(root)
