@@ -114,6 +114,20 @@ def test_a_fail_tag_ends_the_endpoint_failed_with_the_reason(sm: Any) -> None:
     assert failed["FailureReason"] == "CapacityError: no ml.m5.large"
 
 
+def test_a_fail_tag_makes_a_stored_kind_refuse_its_create(sm: Any) -> None:
+    name = unique("refused")
+    tags = [{"Key": FAIL_TAG, "Value": "the image is not in this account"}]
+    container = {"Image": "123.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"}
+    refused = error_of(
+        lambda: sm.create_model(
+            ModelName=name, PrimaryContainer=container, ExecutionRoleArn=ROLE, Tags=tags
+        )
+    )
+    assert refused.response["Error"]["Code"] == "ValidationException"
+    assert refused.response["Error"]["Message"] == "the image is not in this account"
+    assert error_of(lambda: sm.describe_model(ModelName=name))  # nothing was stored
+
+
 @pytest.mark.parametrize(
     ("call", "prefix"),
     [

@@ -151,6 +151,9 @@ class HostingStore:
     def create(self, definition: Definition, region: str, params: JsonDict) -> JsonDict:
         name = str(params[f"{definition.kind}Name"])
         arn = definition.arn(region, name)
+        reason = _tags(params).get(FAIL_TAG)
+        if reason is not None:  # a kind SageMaker only stores has no failed state: Create says no
+            raise _invalid(reason)
         with self._lock:
             for variant in params.get("ProductionVariants") or []:  # a configuration's models
                 if "ModelName" in variant:
