@@ -126,6 +126,9 @@ def _kind_arguments(
     parser = _Parser(
         prog=f"ack-components {command} {kind.name}",
         description=f"{KIND_COMMANDS[command][0]} ({kind.component_name})",
+        # `--status 5` must not quietly mean --status_timeout_seconds: a pipeline's inputs
+        # are spelled out, and a shortened one is a typo.
+        allow_abbrev=False,
     )
     for spec in interface.inputs(kind, crd_schema):
         parser.add_argument(

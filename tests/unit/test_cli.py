@@ -176,6 +176,10 @@ def test_a_kinds_help_describes_each_input_from_its_crd() -> None:
             "unrecognized arguments: --Region=us-east-1; did you mean --region?",
         ),
         (["--region"], "argument --region: expected one argument"),
+        (
+            ["--status_timeout", "5"],
+            "unrecognized arguments: --status_timeout 5; did you mean --status_timeout_seconds?",
+        ),
         (["surplus"], "unrecognized arguments: surplus"),
     ],
 )
