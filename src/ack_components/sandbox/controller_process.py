@@ -11,14 +11,13 @@ so several sandboxes (and test sessions) run side by side. Standard library only
 from __future__ import annotations
 
 import time
-import urllib.request
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ack_components.sandbox import binaries
 from ack_components.sandbox.controlplane import free_port
-from ack_components.sandbox.processes import ProcessRef, spawn
+from ack_components.sandbox.processes import ProcessRef, answers_ok, spawn
 
 #: Any static key works with the emulator; the controller refuses to start without one.
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "ackcomponents", "AWS_SECRET_ACCESS_KEY": "sandbox"}
@@ -127,25 +126,7 @@ def start(
 
 
 def healthy(state: ControllerState) -> bool:
-    try:
-        with urllib.request.urlopen(state.healthz_url, timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
-def restart(state: ControllerState) -> ControllerState:
-    """Kill the controller and start the same command again (a crash and a restart)."""
-    state.process.stop()
-    env = clean_environment(Path(state.kubeconfig))
-    process = spawn(state.process.name, list(state.process.argv), Path(state.process.log), env)
-    restarted = replace(state, process=process)
-    deadline = time.monotonic() + 60
-    while not healthy(restarted):
-        if time.monotonic() > deadline or not process.is_running():
-            raise ControllerError(f"it did not come back: {first_error(Path(process.log))}")
-        time.sleep(0.1)
-    return restarted
+    return answers_ok(state.healthz_url)
 
 
 def first_error(log: Path) -> str:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import re
 import time
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ack_components.sandbox.binaries import MissingPrerequisite
-from ack_components.sandbox.processes import ProcessRef, spawn
+from ack_components.sandbox.processes import ProcessRef, answers_ok, spawn
 
 PYTHON_ENV = "ACK_COMPONENTS_EMULATOR_PYTHON"
 _REPO_VENV = Path(__file__).resolve().parents[3] / ".venv-emulator" / "bin" / "python"
@@ -78,8 +77,4 @@ def start(
 
 
 def healthy(state: EmulatorState) -> bool:
-    try:
-        with urllib.request.urlopen(f"{state.url}/_emulator/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
+    return answers_ok(f"{state.url}/_emulator/health")

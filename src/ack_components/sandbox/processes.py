@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,15 @@ class ProcessRef:
             if self.is_running():
                 os.kill(self.pid, signal.SIGKILL)
         _finish(self.pid)
+
+
+def answers_ok(url: str) -> bool:
+    """Whether an HTTP health endpoint answers 200 (a part's readiness)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 def spawn(name: str, argv: list[str], log: Path, env: dict[str, str] | None = None) -> ProcessRef:
