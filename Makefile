@@ -58,7 +58,7 @@ node:
 # `sandbox up` imports it into the node (and builds it there when it is missing or stale).
 image: $(STAMP)
 	bash tools/install-image-deps.sh
-	$(BIN)/python -m ack_components.sandbox.component_image
+	$(BIN)/python -m ack_components_sandbox.component_image
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench samples
@@ -86,10 +86,10 @@ demo: $(STAMP) controlplane controller node image emulator
 	$(BIN)/python samples/demo.py
 
 sandbox-up: $(STAMP) controlplane controller node image emulator
-	$(BIN)/ack-components sandbox up
+	$(BIN)/ack-components-sandbox up
 
 sandbox-down: $(STAMP)
-	$(BIN)/ack-components sandbox down
+	$(BIN)/ack-components-sandbox down
 
 clean:
 	rm -rf $(VENV) $(EMULATOR_VENV) $(KFP2_VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache

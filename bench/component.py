@@ -1,7 +1,7 @@
 """Bench: the TrainingJob component on the real API server (numbers, not assertions).
 
 Measures, with the component run as its own process and a stand-in writing
-``.status`` (see ack_components.testing.status_writer):
+``.status`` (see ack_components_sandbox.testing.status_writer):
 - status-change-to-exit latency, p50/p99 over --runs runs (target p99 <= 250 ms);
 - cold start (process start) to CR created, median (target <= 1.0 s), from the
   API server's audit log;
@@ -26,9 +26,9 @@ from typing import Any
 from kubernetes import client, config
 
 from ack_components import kinds, rbac
-from ack_components.sandbox import crds
-from ack_components.sandbox.controlplane import ControlPlane
-from ack_components.testing import samples, status_writer
+from ack_components_sandbox import crds
+from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.testing import samples, status_writer
 
 CLI = str(Path(sys.executable).parent / "ack-components")
 PLURAL = kinds.TRAINING_JOB.plural

@@ -20,8 +20,8 @@ from pathlib import Path
 
 from kubernetes import client, config
 
-from ack_components.testing import samples
-from ack_components.testing.stack import TRAINING_SECONDS, Stack
+from ack_components_sandbox.testing import samples
+from ack_components_sandbox.testing.stack import TRAINING_SECONDS, Stack
 
 CLI = str(Path(sys.executable).parent / "ack-components")
 

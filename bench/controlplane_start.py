@@ -14,8 +14,8 @@ import time
 
 from kubernetes import config
 
-from ack_components.sandbox import binaries, crds
-from ack_components.sandbox.controlplane import ControlPlane
+from ack_components_sandbox import binaries, crds
+from ack_components_sandbox.controlplane import ControlPlane
 
 
 def main() -> None:

@@ -51,8 +51,8 @@ from typing import Any
 from kubernetes import client, config
 
 from ack_components import kinds, rbac
-from ack_components.testing import samples
-from ack_components.testing.stack import Stack
+from ack_components_sandbox.testing import samples
+from ack_components_sandbox.testing.stack import Stack
 
 CLI = str(Path(sys.executable).parent / "ack-components")
 NAMESPACE = "load"

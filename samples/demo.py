@@ -1,6 +1,6 @@
 """`make demo`: train a model and serve it on the local sandbox, start to finish.
 
-1. `ack-components sandbox up`: etcd + kube-apiserver with the controller's own
+1. `ack-components-sandbox up`: etcd + kube-apiserver with the controller's own
    CRDs, the SageMaker emulator, and the real ACK SageMaker controller (v1.9.1)
    driving the emulator.
 2. `ack-components render TrainingJob`: the custom resource the inputs become.
@@ -10,7 +10,7 @@
    reports SageMaker's status; nothing else writes `.status`.
 4. `kubectl get` while the job runs and once all is deployed, then the outputs
    and the SageMaker calls the controller made.
-5. `ack-components sandbox down`.
+5. `ack-components-sandbox down`.
 """
 
 from __future__ import annotations
@@ -40,8 +40,12 @@ def cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / "ack-components"), *args], check=True, text=True, **kwargs)  # type: ignore[call-overload]
 
 
+def sandbox(*args: str) -> None:
+    subprocess.run([str(BIN / "ack-components-sandbox"), *args], check=True)
+
+
 def kubectl(*args: str) -> None:
-    from ack_components.sandbox import binaries
+    from ack_components_sandbox import binaries
 
     env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
     subprocess.run([str(binaries.kubectl().path()), *args], env=env, check=True)
@@ -83,18 +87,18 @@ def output(directory: Path, name: str) -> Any:
 
 def main() -> int:
     step("sandbox up")
-    cli("sandbox", "up", "--dir", str(SANDBOX))
+    sandbox("up", "--dir", str(SANDBOX))
     try:
         with tempfile.TemporaryDirectory(prefix="ack-components-demo-") as outputs:
             deploy(Path(outputs))
         return 0
     finally:
         step("sandbox down")
-        cli("sandbox", "down", "--dir", str(SANDBOX))
+        sandbox("down", "--dir", str(SANDBOX))
 
 
 def deploy(outputs: Path) -> None:
-    from ack_components.testing import samples
+    from ack_components_sandbox.testing import samples
 
     training_inputs = samples.as_inputs(
         samples.kmeans_mnist_spec(bucket="sandbox-bucket"),

@@ -1,3 +1,3 @@
-"""Shared fixtures: the real control plane (see ack_components.testing.pytest_plugin)."""
+"""Shared fixtures: the real control plane (see ack_components_sandbox.testing.pytest_plugin)."""
 
-pytest_plugins = ["ack_components.testing.pytest_plugin"]
+pytest_plugins = ["ack_components_sandbox.testing.pytest_plugin"]

@@ -6,13 +6,15 @@
 #   tools/build.sh node           kubelet, kube-scheduler, kube-controller-manager,
 #                                 kube-proxy, and the static programs of the node's
 #                                 local images (pause, tinybox)
+#   tools/build.sh argo           Argo Workflows' workflow-controller and argoexec
+#                                 (the version KFP's backend installs)
 #   tools/build.sh crds           unpacks the controller source and downloads the
 #                                 training-operator module (they carry the CRDs)
 # Cache root: $ACK_COMPONENTS_CACHE (default ~/.cache/ack-components).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../src/ack_components/sandbox/versions.env
-. "$here/../src/ack_components/sandbox/versions.env"
+# shellcheck source=../src/ack_components_sandbox/versions.env
+. "$here/../src/ack_components_sandbox/versions.env"
 cache=${ACK_COMPONENTS_CACHE:-$HOME/.cache/ack-components}
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 
@@ -109,6 +111,35 @@ controller() {
   local out="$cache/bin/sagemaker-controller-$v/controller"
   src=$(controller_source)
   build "$src" ./cmd/controller "$out"
+}
+
+# Argo's module source, copied once into the cache and made buildable: the module
+# zip drops the symlink workflow/executor/os-specific/signal_linux.go (same content
+# as signal_darwin.go), and Argo's go.mod carries replace directives, so it is built
+# from this copy rather than with `go install`. Prints the directory.
+argo_source() {
+  local v=$ARGO_VERSION dir="$cache/src/argo-workflows-$ARGO_VERSION" mod staging
+  [ -f "$dir/go.mod" ] && { echo "$dir"; return 0; }
+  mod=$(go mod download -json "github.com/argoproj/argo-workflows/v3@v$v" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
+  [ -n "$mod" ] || fail_network "argo-workflows v$v"
+  mkdir -p "$(dirname "$dir")"
+  staging=$(mktemp -d "$dir.XXXX")
+  cp -r "$mod/." "$staging/"
+  chmod -R u+w "$staging"
+  local os="$staging/workflow/executor/os-specific"
+  [ -f "$os/signal_linux.go" ] || cp "$os/signal_darwin.go" "$os/signal_linux.go"
+  mv "$staging" "$dir"
+  echo "$dir"
+}
+
+argo() {
+  local v=$ARGO_VERSION src cmd
+  src=$(argo_source)
+  for cmd in workflow-controller argoexec; do
+    build "$src" "./cmd/$cmd" "$cache/bin/argo-$v/$cmd" \
+      "-X github.com/argoproj/argo-workflows/v3.version=v$v"
+  done
 }
 
 crds() {

@@ -27,7 +27,7 @@ DESCRIPTION = (
     "Run SageMaker work from Kubeflow Pipelines, or from a shell, through the ACK SageMaker "
     "controller: `run` turns a kind's inputs into its custom resource, applies it and follows "
     "its status until done. Also: print a resource without a cluster (`render`), the RBAC the "
-    "components need (`rbac`), check a cluster (`doctor`) and a local sandbox (`sandbox`)."
+    "components need (`rbac`) and check a cluster (`doctor`)."
 )
 #: The commands that take a kind and its inputs: (help, usage tail).
 KIND_COMMANDS = {
@@ -89,30 +89,6 @@ def _command_help(command: str) -> str:
         f"usage: ack-components {command} KIND {usage}\n\n{text[0].upper()}{text[1:]}.\n\n"
         f"kinds:\n{listed}\n\n`ack-components {command} KIND --help` lists a kind's inputs.\n"
     )
-
-
-#: What `sandbox up` imports beyond the engine's own dependencies: the ``[sandbox]`` extra
-#: (the SageMaker emulator runs from its own virtualenv and needs nothing here).
-SANDBOX_MODULES = ("cryptography",)
-
-
-def _sandbox(args: argparse.Namespace) -> int:
-    import importlib
-
-    from ack_components.sandbox import stack
-
-    if args.action == "up":  # checked before anything starts, and said in one line
-        for module in SANDBOX_MODULES:
-            try:
-                importlib.import_module(module)
-            except ImportError:
-                print(
-                    f"error: sandbox up needs the Python package {module!r}, which is not "
-                    "installed: pip install 'ack-components[sandbox]'",
-                    file=sys.stderr,
-                )
-                return 1
-    return stack.main(args.action, Path(args.dir), args.port, with_node=not args.no_node)
 
 
 def _kind_arguments(
@@ -232,12 +208,6 @@ def _kind_command(command: str, argv: Sequence[str]) -> int:
         return EXIT_USAGE
 
 
-def _codegen(args: argparse.Namespace) -> int:
-    from ack_components import codegen
-
-    return codegen.main(args.rest)
-
-
 def _rbac(args: argparse.Namespace) -> int:
     from ack_components import rbac
 
@@ -253,24 +223,9 @@ def _doctor(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ack-components", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
-    sandbox = commands.add_parser("sandbox", help="the local control plane with the SageMaker CRDs")
-    sandbox.add_argument("action", choices=["up", "down", "status"])
-    sandbox.add_argument(
-        "--dir", default=".sandbox", help="state, logs and kubeconfig (default .sandbox)"
-    )
-    sandbox.add_argument(
-        "--port", type=int, default=None, help="API server port (default: a free one)"
-    )
-    sandbox.add_argument(
-        "--no-node",
-        action="store_true",
-        help="up: no Kubernetes node (by default one runs where the machine allows: Linux, root)",
-    )
-    sandbox.set_defaults(handler=_sandbox)
     for name, (text, _) in KIND_COMMANDS.items():  # parsed by _kind_command; listed here
         commands.add_parser(name, help=text, add_help=False)
     for name, handler, text in (
-        ("codegen", _codegen, "regenerate component files (--check: fail when stale)"),
         ("rbac", _rbac, "print or apply least-privilege RBAC for pipeline service accounts"),
         ("doctor", _doctor, "check that the cluster is ready for the components"),
     ):

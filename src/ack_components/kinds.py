@@ -5,7 +5,7 @@ tells its progress and which values of it mean done, failed or still going,
 which spec fields may change on a live resource, and how the component that
 runs it is named. Inputs and outputs are not listed here: they are derived
 from the CRD schema (``interface.py``), so the table stays small and cannot
-drift from the CRDs. A new kind is an entry here; ``ack-components codegen``
+drift from the CRDs. A new kind is an entry here; ``ack-components-sandbox codegen``
 writes its template, ``component.yaml`` and README.
 
 Kinds whose status carries no SageMaker status value (a Model, an

@@ -10,8 +10,8 @@ import pytest
 from emulator_support import emulator, sm  # noqa: F401 (fixtures for the emulator tests)
 from harness import Harness
 
-from ack_components.sandbox.controlplane import ControlPlane
-from ack_components.testing.stack import Stack
+from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.testing.stack import Stack
 
 
 @pytest.fixture()

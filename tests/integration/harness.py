@@ -23,8 +23,8 @@ from kubernetes import client
 
 from ack_components import kinds, outputs, rbac
 from ack_components.kinds import GROUP, VERSION
-from ack_components.sandbox.controlplane import ControlPlane
-from ack_components.testing import samples, status_writer
+from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.testing import samples, status_writer
 
 CLI = str(Path(sys.executable).parent / "ack-components")
 TRAINING_JOB = "TrainingJob"

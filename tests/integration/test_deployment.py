@@ -12,7 +12,7 @@ from typing import Any
 
 from harness import Harness, synced
 
-from ack_components.testing import samples
+from ack_components_sandbox.testing import samples
 
 ACCOUNT = "123456789012"
 MODEL_DATA = "s3://bucket/mnist_kmeans_example/output/model.tar.gz"

@@ -21,8 +21,8 @@ from kubernetes import client, config
 
 from ack_components import kinds, schema
 from ack_components.interface import snake_case
-from ack_components.testing import samples
-from ack_components.testing.stack import Stack
+from ack_components_sandbox.testing import samples
+from ack_components_sandbox.testing.stack import Stack
 
 FAIL_TAG = "emulator.ack-components/fail"
 REASON = "the emulator was asked to fail this"

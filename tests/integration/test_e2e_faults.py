@@ -26,9 +26,9 @@ from kubernetes import client, config
 
 from ack_components import kinds, rbac
 from ack_components.kinds import GROUP, VERSION
-from ack_components.sandbox import crds
-from ack_components.sandbox.controlplane import ControlPlane
-from ack_components.testing.stack import Stack
+from ack_components_sandbox import crds
+from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.testing.stack import Stack
 
 pytestmark = pytest.mark.timeout(900)
 

@@ -22,8 +22,8 @@ from kubernetes import client
 from ack_components import kinds
 from ack_components.interface import snake_case
 from ack_components.kinds import GROUP, VERSION
-from ack_components.testing import samples
-from ack_components.testing.stack import Stack
+from ack_components_sandbox.testing import samples
+from ack_components_sandbox.testing.stack import Stack
 
 FAIL_TAG = "emulator.ack-components/fail"
 WAIT = 240

@@ -12,7 +12,7 @@ import time
 
 from harness import Harness
 
-from ack_components.testing.stack import Stack
+from ack_components_sandbox.testing.stack import Stack
 
 FAIL_TAG = "emulator.ack-components/fail"
 #: The controller re-checks an in-progress job every 30 s; a job's whole run fits in two checks.

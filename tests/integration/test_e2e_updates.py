@@ -13,8 +13,8 @@ import time
 
 from harness import Harness
 
-from ack_components.testing import samples
-from ack_components.testing.stack import Stack
+from ack_components_sandbox.testing import samples
+from ack_components_sandbox.testing.stack import Stack
 
 MODEL_DATA = "s3://bucket/mnist_kmeans_example/output/model.tar.gz"
 WAIT = 240

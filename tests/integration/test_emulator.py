@@ -27,8 +27,8 @@ from emulator_support import (
     unique,
 )
 
-from ack_components.sandbox.emulator import shapes
-from ack_components.sandbox.emulator.training import ApiError, Store
+from ack_components_sandbox.emulator import shapes
+from ack_components_sandbox.emulator.training import ApiError, Store
 
 
 def job_request(name: str, **extra: Any) -> dict[str, Any]:

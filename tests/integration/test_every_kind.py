@@ -15,7 +15,7 @@ from harness import Component, Harness, synced
 
 from ack_components import interface, kinds, schema
 from ack_components.interface import snake_case
-from ack_components.testing import samples, status_writer
+from ack_components_sandbox.testing import samples, status_writer
 
 KINDS = list(kinds.KINDS.values())
 

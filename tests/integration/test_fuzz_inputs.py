@@ -46,7 +46,7 @@ from hypothesis import strategies as st
 from ack_components import cli, interface, kinds, schema
 from ack_components.interface import Input
 from ack_components.kinds import GROUP, VERSION
-from ack_components.testing import samples
+from ack_components_sandbox.testing import samples
 
 EXAMPLES = 1000
 #: Every this many cases, the same command line again through the installed command.

@@ -13,7 +13,7 @@ import pytest
 from harness import Harness, synced
 
 from ack_components import kinds
-from ack_components.testing import samples
+from ack_components_sandbox.testing import samples
 
 SPECS = {
     "HyperParameterTuningJob": samples.kmeans_tuning_spec(),

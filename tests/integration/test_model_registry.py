@@ -10,7 +10,7 @@ import time
 
 from harness import Harness, synced
 
-from ack_components.testing import samples
+from ack_components_sandbox.testing import samples
 
 ACCOUNT = "123456789012"
 PACKAGE_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/kmeans/1"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from ack_components.sandbox import binaries, host, images, node
+from ack_components_sandbox import binaries, host, images, node
 
-CLI = str(Path(sys.executable).parent / "ack-components")
+SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
 WHY_NOT = node.unavailable()
 
 pytestmark = [
@@ -27,7 +27,7 @@ pytestmark = [
 
 def sandbox(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [CLI, "sandbox", *args, "--dir", str(root)], capture_output=True, text=True, timeout=400
+        [SANDBOX_CLI, *args, "--dir", str(root)], capture_output=True, text=True, timeout=400
     )
 
 

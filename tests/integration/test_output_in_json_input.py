@@ -22,7 +22,7 @@ import pytest
 import yaml
 from harness import CLI, Harness, synced
 
-from ack_components.testing import samples
+from ack_components_sandbox.testing import samples
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "samples" / "deploy_pipeline.py"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from harness import Harness, synced
 
-from ack_components.testing import samples
+from ack_components_sandbox.testing import samples
 
 DEFINITION_FILE = Path(__file__).resolve().parents[2] / "samples" / "sagemaker_pipeline.json"
 ACCOUNT = "123456789012"

@@ -1,4 +1,4 @@
-"""`ack-components sandbox up | status | down` as a user runs it."""
+"""`ack-components-sandbox up | status | down` as a user runs it."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import botocore.session
 
-from ack_components.sandbox import binaries
+from ack_components_sandbox import binaries
 
-CLI = str(Path(sys.executable).parent / "ack-components")
+SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
 
 
 def sandbox(
@@ -24,7 +24,7 @@ def sandbox(
     """The CLI without a node (tests/integration/test_node.py runs the node)."""
     node = ["--no-node"] if args[0] == "up" else []
     return subprocess.run(
-        [CLI, "sandbox", *args, *node, "--dir", str(root)],
+        [SANDBOX_CLI, *args, *node, "--dir", str(root)],
         capture_output=True,
         text=True,
         env=env,

@@ -22,7 +22,7 @@ from harness import Harness
 
 from ack_components import kinds, rbac
 from ack_components.kinds import GROUP, VERSION
-from ack_components.testing.stack import Stack
+from ack_components_sandbox.testing.stack import Stack
 
 ACCOUNT = "pipeline-runner"
 FORBIDDEN = ("secrets", "configmaps")

@@ -29,7 +29,7 @@ from test_node import assert_nothing_left, kubectl, node_processes, sandbox, wai
 from test_output_in_json_input import argo_arguments, compiled_workflow, render
 
 from ack_components import rbac
-from ack_components.sandbox import component_image, host, node, profile
+from ack_components_sandbox import component_image, host, node, profile
 
 WHY_NOT = node.unavailable() or component_image.unavailable()
 NAMESPACE = profile.NAMESPACE

@@ -12,8 +12,8 @@ import pytest
 from harness import Harness, synced
 from kubernetes import client, config
 
-from ack_components.sandbox import crds
-from ack_components.sandbox.controlplane import ControlPlane
+from ack_components_sandbox import crds
+from ack_components_sandbox.controlplane import ControlPlane
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/"
 ARTIFACTS = "s3://bucket/mnist_kmeans_example/output/model.tar.gz"

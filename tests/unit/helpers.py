@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ack_components import interface, kinds, schema
-from ack_components.testing import samples
+from ack_components_sandbox.testing import samples
 
 KIND = kinds.TRAINING_JOB
 CRD_SCHEMA = schema.bundled(KIND.name)

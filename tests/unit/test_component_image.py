@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ack_components import codegen
-from ack_components.sandbox import component_image as ci
+from ack_components_sandbox import codegen
+from ack_components_sandbox import component_image as ci
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -81,7 +81,12 @@ def test_the_build_context_leaves_out_the_sandbox_and_the_test_harness() -> None
     assert any(f.startswith("crd_templates/") for f in files)
     for name in files:
         assert not name.startswith(
-            ("src/ack_components/sandbox/", "src/ack_components/testing/", "tests/", ".venv")
+            (
+                "src/ack_components_sandbox/",
+                "src/ack_components_sandbox/testing/",
+                "tests/",
+                ".venv",
+            )
         ), name
         assert "__pycache__" not in name
 

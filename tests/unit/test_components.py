@@ -13,7 +13,8 @@ import pytest
 import yaml
 from helpers import CRD_SCHEMA, KIND, raw_inputs
 
-from ack_components import cli, codegen, interface, kinds, run, schema
+from ack_components import cli, interface, kinds, run, schema
+from ack_components_sandbox import codegen
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "samples" / "training_pipeline.py"
@@ -31,8 +32,8 @@ def test_the_components_index_is_current() -> None:
 @pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
 def test_generated_files_are_current(kind: kinds.Kind) -> None:
     problems = codegen.stale(codegen.generate(kind, schema.bundled(kind.name)))
-    assert problems == [], "stale generated files: run `ack-components codegen`\n" + "\n".join(
-        problems
+    assert problems == [], (
+        "stale generated files: run `ack-components-sandbox codegen`\n" + "\n".join(problems)
     )
 
 

@@ -1,6 +1,6 @@
 """What each part needs is declared: a plain install runs components, ``[sandbox]`` the sandbox.
 
-``pip install ack-components`` then ``ack-components sandbox up`` once ended in
+``pip install ack-components`` then ``ack-components-sandbox up`` once ended in
 ``No module named 'botocore'``. Every module the package imports (but the
 emulator, which runs from its own virtualenv, and the test helpers) must come
 from the base dependencies or the ``[sandbox]`` extra, and a missing one is
@@ -18,11 +18,12 @@ import sys
 import tomllib
 from pathlib import Path
 
-from ack_components import cli
+from ack_components_sandbox import cli as sandbox_cli
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "src" / "ack_components"
-CLI = str(Path(sys.executable).parent / "ack-components")
+SANDBOX_PACKAGE = REPO / "src" / "ack_components_sandbox"
+SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 
 
@@ -41,24 +42,39 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-def test_every_import_is_declared_by_the_base_install_or_the_sandbox_extra() -> None:
+def undeclared(
+    package: Path, declared: set[str], own: set[str], skip: tuple[str, ...] = ()
+) -> list[str]:
+    providers = importlib.metadata.packages_distributions()
+    found = []
+    for path in package.rglob("*.py"):
+        if path.relative_to(package).parts[0] in skip:
+            continue
+        for module in imported(path) - set(sys.stdlib_module_names) - own:
+            if not {d.lower() for d in providers.get(module, [])} & declared:
+                found.append(f"{path.relative_to(REPO)} imports {module}")
+    return found
+
+
+def test_the_engine_imports_only_its_base_dependencies_and_never_the_sandbox() -> None:
+    base = {distribution(r) for r in PROJECT["dependencies"]}
+    assert undeclared(PACKAGE, base, own={"ack_components"}) == []
+    assert not any("ack_components_sandbox" in imported(p) for p in PACKAGE.rglob("*.py"))
+
+
+def test_every_sandbox_import_is_declared_by_the_base_install_or_the_sandbox_extra() -> None:
     declared = {
         distribution(r)
         for r in (*PROJECT["dependencies"], *PROJECT["optional-dependencies"]["sandbox"])
     }
-    providers = importlib.metadata.packages_distributions()
-    for path in PACKAGE.rglob("*.py"):
-        part = path.relative_to(PACKAGE).parts
-        if part[0] == "testing" or part[:2] == ("sandbox", "emulator"):
-            continue  # test helpers (dev), the emulator (its own virtualenv)
-        for module in imported(path) - set(sys.stdlib_module_names) - {"ack_components"}:
-            given = {d.lower() for d in providers.get(module, [])}
-            assert given & declared, f"{path.relative_to(REPO)} imports {module}, not declared"
+    own = {"ack_components", "ack_components_sandbox"}
+    # test helpers (dev) and the emulator (its own virtualenv) are left out
+    assert undeclared(SANDBOX_PACKAGE, declared, own, skip=("testing", "emulator")) == []
 
 
 def test_the_sandbox_checks_what_its_extra_installs() -> None:
     extra = {distribution(r) for r in PROJECT["optional-dependencies"]["sandbox"]}
-    assert set(cli.SANDBOX_MODULES) == extra
+    assert set(sandbox_cli.SANDBOX_MODULES) == extra
 
 
 def test_a_missing_sandbox_prerequisite_is_one_line_before_anything_starts(tmp_path: Path) -> None:
@@ -70,7 +86,7 @@ def test_a_missing_sandbox_prerequisite_is_one_line_before_anything_starts(tmp_p
     sandbox = tmp_path / "sandbox"
     env = {**os.environ, "PYTHONPATH": str(shadow.parent)}
     done = subprocess.run(
-        [CLI, "sandbox", "up", "--dir", str(sandbox)],
+        [SANDBOX_CLI, "up", "--dir", str(sandbox)],
         capture_output=True,
         text=True,
         env=env,

@@ -18,7 +18,7 @@ from ack_components import interface, kinds, run, schema
 from ack_components.interface import JSON_OBJECT, STRING, InputError
 from ack_components.naming import InvalidName
 from ack_components.schema import SpecInvalid
-from ack_components.testing import samples
+from ack_components_sandbox.testing import samples
 
 REGION_KEY = "services.k8s.aws/region"
 RUN_ID_KEY = "ack-components/run-id"

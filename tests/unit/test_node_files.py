@@ -9,8 +9,8 @@ import tarfile
 import tomllib
 from pathlib import Path
 
-from ack_components.sandbox import host, images, node
-from ack_components.sandbox.processes import ProcessRef
+from ack_components_sandbox import host, images, node
+from ack_components_sandbox.processes import ProcessRef
 
 
 def members(archive: bytes) -> dict[str, tarfile.TarInfo]:

@@ -9,7 +9,7 @@ import pytest
 from ack_components import interface, kinds, naming, run
 from ack_components.interface import InputError
 from ack_components.naming import InvalidName
-from ack_components.testing import samples
+from ack_components_sandbox.testing import samples
 
 DEFINITION = {"Version": "2020-12-01", "Parameters": [], "Steps": [{"Name": "Train"}]}
 

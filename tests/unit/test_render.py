@@ -14,7 +14,7 @@ from ack_components import kinds, naming, render, run, status
 from ack_components.interface import InputError
 from ack_components.naming import InvalidName
 from ack_components.schema import SpecInvalid
-from ack_components.testing.samples import IMAGE
+from ack_components_sandbox.testing.samples import IMAGE
 
 UNSET_BOOLS = {
     "enable_inter_container_traffic_encryption": "",

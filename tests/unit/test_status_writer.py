@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ack_components import kinds, status
-from ack_components.testing import status_writer
+from ack_components_sandbox.testing import status_writer
 
 
 @pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ack_components.sandbox import binaries
+from ack_components_sandbox import binaries
 
 TRAINING_OPERATOR_MODULE = "github.com/kubeflow/training-operator"
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from ack_components.sandbox.emulator.training import ACCOUNT_ID, FAIL_TAG, ApiError, JsonDict
+from ack_components_sandbox.emulator.training import ACCOUNT_ID, FAIL_TAG, ApiError, JsonDict
 
 
 def _invalid(message: str) -> ApiError:

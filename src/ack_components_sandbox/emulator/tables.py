@@ -7,8 +7,8 @@ tuple, so a new table module is registered by one line here.
 
 from __future__ import annotations
 
-from ack_components.sandbox.emulator import platform, resources
-from ack_components.sandbox.emulator.lifecycle import Entry
+from ack_components_sandbox.emulator import platform, resources
+from ack_components_sandbox.emulator.lifecycle import Entry
 
 TABLES: tuple[tuple[Entry, ...], ...] = (resources.ENTRIES, platform.ENTRIES)
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from ack_components.sandbox import crds
-from ack_components.sandbox.controlplane import ControlPlane
-from ack_components.testing.stack import Stack
+from ack_components_sandbox import crds
+from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.testing.stack import Stack
 
 
 @pytest.fixture(scope="session")

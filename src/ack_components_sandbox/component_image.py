@@ -41,10 +41,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ack_components import __version__
-from ack_components.sandbox import binaries
+from ack_components_sandbox import binaries
 
 #: The repository the sandbox runs from (a source checkout: the Dockerfile's build context).
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 #: What the pipeline's ``component.yaml`` runs (codegen.IMAGE), as containerd names it.
 COMPONENT_IMAGE = f"ack-components/ack-components:{__version__}"
 PROGRAMS = ("debootstrap", "podman")
@@ -360,7 +360,7 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def main() -> int:
-    """``python -m ack_components.sandbox.component_image``: build (or find) the image."""
+    """``python -m ack_components_sandbox.component_image``: build (or find) the image."""
     why = unavailable()
     if why is not None:
         print(f"note: no component image: {why}", file=sys.stderr)

@@ -14,7 +14,7 @@ what it was asked.
 Why: stock moto completes a job the instant it is created, loses request fields, lacks
 Stop/Update and words "not found" differently, so a client written against real SageMaker
 (such as the ACK sagemaker-controller) cannot drive a TrainingJob through it. Anyone who wants
-SageMaker without an AWS account can run ``python -m ack_components.sandbox.emulator`` and
+SageMaker without an AWS account can run ``python -m ack_components_sandbox.emulator`` and
 point an SDK's endpoint URL at it. It needs ``moto[server]`` (see ``make emulator``), which
 the component image and the main development environment do not install.
 """

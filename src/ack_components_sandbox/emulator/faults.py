@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ack_components.sandbox.emulator.training import ApiError
+from ack_components_sandbox.emulator.training import ApiError
 
 #: What each error code says when the fault names no message; AWS's own words where known.
 _MESSAGES = {"ThrottlingException": "Rate exceeded"}

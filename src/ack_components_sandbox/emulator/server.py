@@ -35,11 +35,11 @@ from moto.moto_server.werkzeug_app import (
 )
 from moto.sagemaker.responses import SageMakerResponse
 
-from ack_components.sandbox.emulator import tables
-from ack_components.sandbox.emulator.faults import Faults
-from ack_components.sandbox.emulator.hosting import HostingStore
-from ack_components.sandbox.emulator.lifecycle import JOB, Entry, LifecycleStore
-from ack_components.sandbox.emulator.training import ApiError, JsonDict, Store
+from ack_components_sandbox.emulator import tables
+from ack_components_sandbox.emulator.faults import Faults
+from ack_components_sandbox.emulator.hosting import HostingStore
+from ack_components_sandbox.emulator.lifecycle import JOB, Entry, LifecycleStore
+from ack_components_sandbox.emulator.training import ApiError, JsonDict, Store
 
 HOST = "127.0.0.1"
 JSON_11 = "application/x-amz-json-1.1"

@@ -32,9 +32,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ack_components.sandbox import binaries, host, images
-from ack_components.sandbox.controlplane import ControlPlaneState, free_port
-from ack_components.sandbox.processes import ProcessRef, spawn
+from ack_components_sandbox import binaries, host, images
+from ack_components_sandbox.controlplane import ControlPlaneState, free_port
+from ack_components_sandbox.processes import ProcessRef, spawn
 
 BRIDGE = "ackc0"
 SUBNET = "10.217.0.0/24"
@@ -115,7 +115,7 @@ def prepare(workdir: Path) -> NodeState:
     if Path("/sys/class/net", BRIDGE).exists():
         raise NodeError(
             f"the network interface {BRIDGE} exists: another sandbox node runs here, or one "
-            f"was not stopped (`ack-components sandbox down --dir <its dir>`, or `ip link "
+            f"was not stopped (`ack-components-sandbox down --dir <its dir>`, or `ip link "
             f"delete {BRIDGE}`)"
         )
     if len(str(workdir / "containerd.sock")) > _SOCKET_PATH_LIMIT:

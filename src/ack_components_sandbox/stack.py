@@ -1,4 +1,4 @@
-"""`ack-components sandbox up | down | status`: the local stack for users, across commands.
+"""`ack-components-sandbox up | down | status`: the local stack for users, across commands.
 
 Parts: the control plane (etcd + kube-apiserver) with the CRDs, a Kubeflow profile's
 namespace whose ``default-editor`` holds only the components' Role, the SageMaker
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ack_components.sandbox import (
+from ack_components_sandbox import (
     component_image,
     controller_process,
     crds,
@@ -28,10 +28,10 @@ from ack_components.sandbox import (
     node,
     profile,
 )
-from ack_components.sandbox.binaries import MissingPrerequisite
-from ack_components.sandbox.controller_process import ControllerState
-from ack_components.sandbox.controlplane import ControlPlane, ControlPlaneError, ControlPlaneState
-from ack_components.sandbox.emulator_process import EmulatorState
+from ack_components_sandbox.binaries import MissingPrerequisite
+from ack_components_sandbox.controller_process import ControllerState
+from ack_components_sandbox.controlplane import ControlPlane, ControlPlaneError, ControlPlaneState
+from ack_components_sandbox.emulator_process import EmulatorState
 
 DEFAULT_DIR = Path(".sandbox")
 

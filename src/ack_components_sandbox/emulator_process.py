@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ack_components.sandbox.binaries import MissingPrerequisite
-from ack_components.sandbox.processes import ProcessRef, answers_ok, spawn
+from ack_components_sandbox.binaries import MissingPrerequisite
+from ack_components_sandbox.processes import ProcessRef, answers_ok, spawn
 
 PYTHON_ENV = "ACK_COMPONENTS_EMULATOR_PYTHON"
-_REPO_VENV = Path(__file__).resolve().parents[3] / ".venv-emulator" / "bin" / "python"
+_REPO_VENV = Path(__file__).resolve().parents[2] / ".venv-emulator" / "bin" / "python"
 _LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
@@ -58,7 +58,7 @@ def start(
     extra_args: tuple[str, ...] = (),
 ) -> EmulatorState:
     """Start the emulator; ``extra_args`` are its own options (phase lengths, see ``--help``)."""
-    argv = [str(python()), "-m", "ack_components.sandbox.emulator", "--port", "0"]
+    argv = [str(python()), "-m", "ack_components_sandbox.emulator", "--port", "0"]
     argv += ["--training-seconds", str(training_seconds), *extra_args]
     log.unlink(missing_ok=True)  # the port is read from this log: no line from an earlier run
     process = spawn("sagemaker-emulator", argv, log)

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from ack_components.sandbox.emulator.training import ACCOUNT_ID, FAIL_TAG, ApiError, JsonDict
+from ack_components_sandbox.emulator.training import ACCOUNT_ID, FAIL_TAG, ApiError, JsonDict
 
 #: The timing key of phases that do not name one, and the one Stop's phase uses.
 JOB = "job"

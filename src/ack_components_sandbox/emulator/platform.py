@@ -21,8 +21,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from ack_components.sandbox.emulator.lifecycle import Entry, NotFound, Phase, View
-from ack_components.sandbox.emulator.training import ACCOUNT_ID, JsonDict
+from ack_components_sandbox.emulator.lifecycle import Entry, NotFound, Phase, View
+from ack_components_sandbox.emulator.training import ACCOUNT_ID, JsonDict
 
 _VE = "ValidationException"
 _RNF = "ResourceNotFound"

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ack_components.sandbox.emulator [--port 0] [--training-seconds 6]
+"""Command line: ``python -m ack_components_sandbox.emulator [--port 0] [--training-seconds 6]
 [--endpoint-seconds 3] [--job-seconds 6]``.
 
 Why a CLI of its own: tests and users start the emulator as a separate process (it runs from
@@ -18,7 +18,7 @@ from types import FrameType
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ack_components.sandbox.emulator")
+    parser = argparse.ArgumentParser(prog="python -m ack_components_sandbox.emulator")
     parser.add_argument(
         "--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free one)"
     )
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
-    from ack_components.sandbox.emulator.server import HOST, make_server  # imports moto: slow
+    from ack_components_sandbox.emulator.server import HOST, make_server  # imports moto: slow
 
     server = make_server(args.port, args.training_seconds, args.endpoint_seconds, args.job_seconds)
     stop = threading.Event()

@@ -26,8 +26,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ack_components.sandbox import binaries
-from ack_components.sandbox.processes import ProcessRef, exit_code, respawn, spawn
+from ack_components_sandbox import binaries
+from ack_components_sandbox.processes import ProcessRef, exit_code, respawn, spawn
 
 ADMIN_USER = "ack-admin"
 _PORT_ATTEMPTS = 3

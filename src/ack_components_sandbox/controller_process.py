@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ack_components.sandbox import binaries
-from ack_components.sandbox.controlplane import free_port
-from ack_components.sandbox.processes import ProcessRef, answers_ok, spawn
+from ack_components_sandbox import binaries
+from ack_components_sandbox.controlplane import free_port
+from ack_components_sandbox.processes import ProcessRef, answers_ok, spawn
 
 #: Any static key works with the emulator; the controller refuses to start without one.
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "ackcomponents", "AWS_SECRET_ACCESS_KEY": "sandbox"}

@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ack_components.sandbox.emulator.lifecycle import Entry, NotFound, Phase, View
-from ack_components.sandbox.emulator.training import FAIL_TAG, JsonDict
+from ack_components_sandbox.emulator.lifecycle import Entry, NotFound, Phase, View
+from ack_components_sandbox.emulator.training import FAIL_TAG, JsonDict
 
 _JOB_TIMES = {"CreationTime": "created", "LastModifiedTime": "modified"}
 #: The not-found message ProcessingJob, TransformJob and LabelingJob share in SageMaker; the

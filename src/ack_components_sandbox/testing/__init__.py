@@ -1,9 +1,9 @@
 """Test helpers for code that talks to Kubernetes: a real control plane, as envtest gives Go.
 
 ``ControlPlane`` is re-exported from the sandbox; ``pytest_plugin`` turns it
-into fixtures (load it with ``pytest_plugins = ["ack_components.testing.pytest_plugin"]``).
+into fixtures (load it with ``pytest_plugins = ["ack_components_sandbox.testing.pytest_plugin"]``).
 """
 
-from ack_components.sandbox.controlplane import ControlPlane, ControlPlaneError
+from ack_components_sandbox.controlplane import ControlPlane, ControlPlaneError
 
 __all__ = ["ControlPlane", "ControlPlaneError"]

@@ -1,0 +1,96 @@
+"""The `ack-components-sandbox` command: the developer's tools, apart from the engine.
+
+The engine's command (`ack-components`) is what a pipeline step runs; it never
+imports this package, so the component image carries neither the sandbox nor its
+dependencies. This command starts and stops the local sandbox and regenerates the
+component files from the kind table and the controller's CRDs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+#: What `up` imports beyond the engine's own dependencies: the ``[sandbox]`` extra
+#: (the SageMaker emulator runs from its own virtualenv and needs nothing here).
+SANDBOX_MODULES = ("cryptography",)
+
+
+def _missing_module() -> str | None:
+    for module in SANDBOX_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            return module
+    return None
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    if args.action == "up" and (module := _missing_module()):  # said first, in one line
+        print(
+            f"error: sandbox up needs the Python package {module!r}, which is not "
+            "installed: pip install 'ack-components[sandbox]'",
+            file=sys.stderr,
+        )
+        return 1
+    from ack_components_sandbox import stack
+
+    return stack.main(args.action, Path(args.dir), args.port, with_node=not args.no_node)
+
+
+def _codegen(args: argparse.Namespace) -> int:
+    from ack_components_sandbox import codegen
+
+    return codegen.main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ack-components-sandbox",
+        description="The local sandbox (control plane, node, SageMaker emulator, ACK "
+        "controller) and the generator of the component files.",
+        allow_abbrev=False,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for action, text in (
+        ("up", "start the sandbox (idempotent)"),
+        ("down", "stop the sandbox and undo what it changed on the machine"),
+        ("status", "show what runs"),
+    ):
+        sub = commands.add_parser(action, help=text, allow_abbrev=False)
+        sub.add_argument(
+            "--dir", default=".sandbox", help="state, logs and kubeconfig (default .sandbox)"
+        )
+        sub.add_argument(
+            "--port", type=int, default=None, help="API server port (default: a free one)"
+        )
+        sub.add_argument(
+            "--no-node",
+            action="store_true",
+            help="up: no Kubernetes node (by default one runs where the machine allows: "
+            "Linux, root)",
+        )
+        sub.set_defaults(handler=_sandbox, action=action)
+    codegen = commands.add_parser(
+        "codegen", help="regenerate component files (--check: fail when stale)", add_help=False
+    )
+    codegen.set_defaults(handler=_codegen, takes_rest=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and not getattr(args, "takes_rest", False):
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
