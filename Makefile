@@ -11,7 +11,7 @@ EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
 KFP2_VENV := .venv-kfp2
 KFP2_STAMP := $(KFP2_VENV)/.installed
 
-.PHONY: demo test unit integration lint typecheck controlplane controller node image emulator kfp2 bench sandbox-up sandbox-down clean
+.PHONY: demo test unit integration lint typecheck controlplane controller argo node image emulator kfp2 bench sandbox-up sandbox-down clean
 
 # The ACK controller's source: from the Go module proxy, unless a source archive or directory
 # is named here. Where the proxy refuses the module (a machine with a vendored copy beside the
@@ -47,6 +47,10 @@ controlplane:
 controller:
 	bash tools/build.sh controller crds
 
+# Argo Workflows (workflow-controller, argoexec) at the version KFP 1.8.5 installs.
+argo:
+	bash tools/build.sh argo
+
 # The sandbox node: Debian packages (as root; elsewhere a note and no node), then kubelet,
 # kube-scheduler, kube-controller-manager, kube-proxy and the local images' programs.
 node:
@@ -70,10 +74,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-integration: $(STAMP) controlplane controller node image emulator kfp2
+integration: $(STAMP) controlplane controller argo node image emulator kfp2
 	$(BIN)/pytest -q tests/integration
 
-test: $(STAMP) controlplane controller node image emulator kfp2 lint typecheck
+test: $(STAMP) controlplane controller argo node image emulator kfp2 lint typecheck
 	$(BIN)/pytest -q tests
 
 bench: $(STAMP) controlplane controller emulator
@@ -82,10 +86,10 @@ bench: $(STAMP) controlplane controller emulator
 	$(BIN)/python bench/controller.py
 	$(BIN)/python bench/load.py
 
-demo: $(STAMP) controlplane controller node image emulator
+demo: $(STAMP) controlplane controller argo node image emulator
 	$(BIN)/python samples/demo.py
 
-sandbox-up: $(STAMP) controlplane controller node image emulator
+sandbox-up: $(STAMP) controlplane controller argo node image emulator
 	$(BIN)/ack-components-sandbox up
 
 sandbox-down: $(STAMP)

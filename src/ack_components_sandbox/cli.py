@@ -2,8 +2,8 @@
 
 The engine's command (`ack-components`) is what a pipeline step runs; it never
 imports this package, so the component image carries neither the sandbox nor its
-dependencies. This command starts and stops the local sandbox and regenerates the
-component files from the kind table and the controller's CRDs.
+dependencies. This command starts and stops the local sandbox, runs a pipeline file on
+it, and regenerates the component files from the kind table and the controller's CRDs.
 """
 
 from __future__ import annotations
@@ -47,6 +47,12 @@ def _codegen(args: argparse.Namespace) -> int:
     return codegen.main(args.rest)
 
 
+def _run(args: argparse.Namespace) -> int:
+    from ack_components_sandbox import pipelines
+
+    return pipelines.main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ack-components-sandbox",
@@ -74,10 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
             "Linux, root)",
         )
         sub.set_defaults(handler=_sandbox, action=action)
-    codegen = commands.add_parser(
-        "codegen", help="regenerate component files (--check: fail when stale)", add_help=False
-    )
-    codegen.set_defaults(handler=_codegen, takes_rest=True)
+    for name, handler, text in (
+        ("run", _run, "compile a KFP pipeline file and run it on the sandbox's Argo"),
+        ("codegen", _codegen, "regenerate component files (--check: fail when stale)"),
+    ):
+        sub = commands.add_parser(name, help=text, add_help=False)
+        sub.set_defaults(handler=handler, takes_rest=True)
     return parser
 
 

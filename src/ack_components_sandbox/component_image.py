@@ -233,6 +233,9 @@ class Built:
     name: str
     seconds: float
     cached: bool
+    #: The Python base (the Dockerfile's ``FROM``), which KFP's function-based steps
+    #: (``create_component_from_func(..., base_image="python:3.11-slim")``) run on.
+    base_archive: Path
 
 
 def ensure(context: Path = REPO, log: Path | None = None) -> Built:
@@ -242,31 +245,46 @@ def ensure(context: Path = REPO, log: Path | None = None) -> Built:
     recipe = base_recipe(source)
     name = normalized(COMPONENT_IMAGE)
     archive = images_dir() / f"component-{component_hash(context, recipe)}.tar"
+    base_archive = images_dir() / f"python-base-{_short_hash(recipe)}.tar"
     images_dir().mkdir(parents=True, exist_ok=True)
     with _locked(images_dir() / ".lock"):
-        if archive.is_file():
-            return Built(archive, name, round(time.monotonic() - started, 2), True)
+        if archive.is_file() and base_archive.is_file():
+            seconds = round(time.monotonic() - started, 2)
+            return Built(archive, name, seconds, True, base_archive)
         log = log or images_dir() / "build.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(f"building {name} as {archive.name}\n")
         podman = Podman(images_dir() / "podman", log)
-        _ensure_base(podman, source, recipe, dockerfile_base(context / "Dockerfile"))
-        podman.run("build", "--pull=never", "--network=host", "-t", name, str(context))
-        partial = archive.with_suffix(".partial")
-        partial.unlink(missing_ok=True)
-        podman.run("save", "--format=oci-archive", "-o", str(partial), name)
-        partial.rename(archive)
-        for old in images_dir().glob("component-*.tar"):
-            if old != archive:
-                old.unlink()
-        podman.run("rmi", "--ignore", name)
-        podman.run("image", "prune", "--force")
-    return Built(archive, name, round(time.monotonic() - started, 2), False)
+        base_name = normalized(dockerfile_base(context / "Dockerfile"))
+        _ensure_base(podman, source, recipe, base_name)
+        if not base_archive.is_file():
+            _save(podman, base_name, base_archive, "python-base-*.tar")
+        if not archive.is_file():
+            podman.run("build", "--pull=never", "--network=host", "-t", name, str(context))
+            _save(podman, name, archive, "component-*.tar")
+            podman.run("rmi", "--ignore", name)
+            podman.run("image", "prune", "--force")
+    return Built(archive, name, round(time.monotonic() - started, 2), False, base_archive)
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _save(podman: Podman, name: str, archive: Path, older: str) -> None:
+    """``podman save`` of ``name`` to ``archive``; other archives matching ``older`` go."""
+    partial = archive.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    podman.run("save", "--format=oci-archive", "-o", str(partial), name)
+    partial.rename(archive)
+    for old in images_dir().glob(older):
+        if old != archive:
+            old.unlink()
 
 
 def _ensure_base(podman: Podman, source: DebianSource, recipe: str, from_name: str) -> None:
     """The Python base image in podman's storage, tagged as the Dockerfile's ``FROM``."""
-    tag = "localhost/ack-components-base:" + hashlib.sha256(recipe.encode()).hexdigest()[:16]
+    tag = "localhost/ack-components-base:" + _short_hash(recipe)
     if not podman.exists(tag):
         with tempfile.TemporaryDirectory(dir=images_dir(), prefix="base-") as work:
             rootfs, debian = Path(work) / "rootfs", tag.replace("-base:", "-debian:")
@@ -284,7 +302,7 @@ def _ensure_base(podman: Podman, source: DebianSource, recipe: str, from_name: s
             shutil.copyfile(HOST_CA, Path(work) / "ca-certificates.crt")
             podman.run("build", "--pull=never", "--network=host", "-t", tag, work)
             podman.run("rmi", debian)
-    podman.run("tag", tag, normalized(from_name))
+    podman.run("tag", tag, from_name)
 
 
 class Podman:

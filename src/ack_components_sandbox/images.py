@@ -27,17 +27,33 @@ PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
 
 @dataclass(frozen=True)
 class Image:
-    """A one-file image: ``name`` (a full reference) runs ``/<program>`` with ``args``."""
+    """A one-file image: ``name`` (a full reference) runs ``program`` with ``args``.
+
+    ``path`` is where the program sits in the image (``/<program>`` unless given; on
+    ``PATH`` when under ``/bin``), ``user`` the numeric user it runs as (needed where a
+    pod says ``runAsNonRoot``). The image also has an empty, world-writable ``/tmp``.
+    """
 
     name: str
     program: Path
     args: tuple[str, ...] = ()
+    path: str = ""
+    user: str = ""
+
+    @property
+    def inside(self) -> str:
+        return self.path or f"/{self.program.name}"
 
 
-def _tar(files: dict[str, tuple[bytes, int]]) -> bytes:
-    """A tar of the given files (path → (content, mode)), owned by root, dated 0."""
+def _tar(files: dict[str, tuple[bytes, int]], dirs: dict[str, int] | None = None) -> bytes:
+    """A tar of the given directories (path → mode) and files (path → (content, mode)),
+    owned by root, dated 0."""
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path, mode in sorted((dirs or {}).items()):
+            info = tarfile.TarInfo(path)
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, mode, 0
+            tar.addfile(info)
         for path, (content, mode) in sorted(files.items()):
             info = tarfile.TarInfo(path)
             info.size, info.mode, info.mtime = len(content), mode, 0
@@ -58,11 +74,21 @@ def _json(value: object) -> bytes:
 def oci_archive(image: Image) -> bytes:
     """The image as an OCI image-layout tar whose index names it ``image.name``."""
     blobs: dict[str, bytes] = {}
-    layer = _tar({image.program.name: (image.program.read_bytes(), 0o755)})
+    inside = image.inside.lstrip("/")
+    parents = {str(p): 0o755 for p in Path(inside).parents if str(p) != "."}
+    layer = _tar({inside: (image.program.read_bytes(), 0o755)}, {"tmp": 0o1777, **parents})
+    settings: dict[str, object] = {
+        "Entrypoint": [image.inside],
+        "Cmd": list(image.args),
+        "Env": ["PATH=/bin"],
+        "WorkingDir": "/",
+    }
+    if image.user:
+        settings["User"] = image.user
     config = {
         "architecture": "amd64",
         "os": "linux",
-        "config": {"Entrypoint": [f"/{image.program.name}"], "Cmd": list(image.args)},
+        "config": settings,
         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]},
     }
     manifest = {

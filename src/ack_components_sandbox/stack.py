@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ack_components_sandbox import (
+    argo,
+    artifact_store,
     component_image,
     controller_process,
     crds,
@@ -28,6 +30,7 @@ from ack_components_sandbox import (
     node,
     profile,
 )
+from ack_components_sandbox.artifact_store import ArtifactStoreState
 from ack_components_sandbox.binaries import MissingPrerequisite
 from ack_components_sandbox.controller_process import ControllerState
 from ack_components_sandbox.controlplane import ControlPlane, ControlPlaneError, ControlPlaneState
@@ -89,7 +92,7 @@ def up(
                 "seconds": built.seconds,
                 "cached": built.cached,
             }
-            archives.append(built.archive)
+            archives += [built.archive, built.base_archive]
         else:
             state["image_skipped"] = image_skipped
         try:
@@ -151,9 +154,38 @@ def up(
             down(root)
             raise SandboxError(f"node: {error}") from error
         state["node_ready_seconds"] = round(time.monotonic() - node_started, 2)
+        write_state(root, state)
+        _pipelines(root, state, client)
     state["ready_seconds"] = round(time.monotonic() - started, 2)
     write_state(root, state)
     return state
+
+
+def _pipelines(root: Path, state: dict[str, Any], client: Any) -> None:
+    """On the node: the artifact store and Argo, where Argo is built (else ``argo_skipped``)."""
+    skipped = argo.unavailable()
+    if skipped is not None:
+        state["argo_skipped"] = skipped
+        return
+    started = time.monotonic()
+    node_state = node.NodeState.from_json(state["node"])
+    try:
+        for image in argo.argo_images():
+            node.import_image(node_state, image)
+        store = artifact_store.start(
+            node_state.node_ip, argo.ARTIFACT_BUCKET, root.resolve() / "logs" / "artifact-store.log"
+        )
+        state["artifact_store"] = store.to_json()
+        write_state(root, state)
+        installed = argo.install(client, store.host, store.port)
+    except Exception as error:
+        down(root)
+        raise SandboxError(f"Argo: {error}") from error
+    state["argo"] = {
+        "version": argo.version(),
+        "artifact_endpoint": installed.artifact_endpoint,
+        "seconds": round(time.monotonic() - started, 2),
+    }
 
 
 def down(root: Path = DEFAULT_DIR) -> list[str]:
@@ -167,6 +199,9 @@ def down(root: Path = DEFAULT_DIR) -> list[str]:
     if "node" in state:
         problems = node.stop(node.NodeState.from_json(state["node"]), plane_state)
         stopped.append("node")
+    if "artifact_store" in state:
+        ArtifactStoreState.from_json(state["artifact_store"]).process.stop()
+        stopped.append("artifact-store")
     if "controller" in state:
         ControllerState.from_json(state["controller"]).process.stop()
         stopped.append("ack-controller")
@@ -202,6 +237,15 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
         report["component_image"] = state["component_image"]["name"]
     elif "image_skipped" in state:
         report["component_image"] = {"skipped": state["image_skipped"]}
+    if "artifact_store" in state:
+        store = ArtifactStoreState.from_json(state["artifact_store"])
+        parts["artifact-store"] = store.process.is_running() and artifact_store.healthy(store)
+    if "argo" in state and "controlplane" in state:
+        report["argo"] = state["argo"]
+        plane = ControlPlaneState.from_json(state["controlplane"])
+        parts["argo-workflow-controller"] = argo.controller_available(plane)
+    elif "argo_skipped" in state:
+        report["argo"] = {"skipped": state["argo_skipped"]}
     if "profile" in state:
         report["pipeline_namespace"] = state["profile"]["namespace"]
     if "emulator" in state:
@@ -244,6 +288,14 @@ def main(action: str, root: Path, api_port: int | None, with_node: bool = True) 
                 print(f"  component image {image['name']} on the node ({how})")
             elif "image_skipped" in state:
                 print(f"  no component image: {state['image_skipped']}")
+            if "argo" in state:
+                print(
+                    f"  Argo v{state['argo']['version']} in namespace {argo.NAMESPACE} "
+                    f"({state['argo']['seconds']} s); artifact store "
+                    f"{state['artifact_store']['host']}:{state['artifact_store']['port']}"
+                )
+            elif "argo_skipped" in state:
+                print(f"  no Argo: {state['argo_skipped']}")
             steps = state["profile"]
             print(
                 f"  pipeline steps: namespace {steps['namespace']}, "
