@@ -11,7 +11,6 @@ SageMaker emulator: KFP's artifact store is not the user's AWS account. The buck
 from __future__ import annotations
 
 import time
-import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -66,19 +65,3 @@ def start(host: str, bucket: str, log: Path, timeout: float = 60.0) -> ArtifactS
 
 def healthy(state: ArtifactStoreState) -> bool:
     return answers_ok(f"{state.url}/moto-api/data.json")
-
-
-def object_keys(state: ArtifactStoreState, bucket: str, prefix: str = "") -> list[str]:
-    """The keys under ``prefix`` (what Argo archived), read through S3's ListObjects."""
-    import re
-
-    url = f"{state.url}/{bucket}?prefix={urllib.parse.quote(prefix)}"
-    with urllib.request.urlopen(url, timeout=10) as response:
-        text = response.read().decode()
-    return re.findall(r"<Key>([^<]+)</Key>", text)
-
-
-def read_object(state: ArtifactStoreState, bucket: str, key: str) -> bytes:
-    with urllib.request.urlopen(f"{state.url}/{bucket}/{key}", timeout=10) as response:
-        data: bytes = response.read()
-    return data

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -123,9 +124,11 @@ class Step:
     phase: str
     message: str
     outputs: tuple[tuple[str, str], ...]
+    started: str = ""
 
 
 def steps(workflow: dict[str, Any]) -> list[Step]:
+    """The run's pods, in the order they started (a retried step: one per attempt)."""
     nodes = workflow.get("status", {}).get("nodes", {})
     found = []
     for node in nodes.values():
@@ -137,13 +140,25 @@ def steps(workflow: dict[str, Any]) -> list[Step]:
         found.append(
             Step(
                 node["id"],
-                node.get("displayName", node["name"]),
+                node.get("displayName") or node.get("name", node["id"]),
                 node.get("phase", ""),
                 node.get("message", ""),
                 outputs,
+                node.get("startedAt") or "",
             )
         )
-    return sorted(found, key=lambda step: step.id)
+    return sorted(found, key=lambda step: (step.started, step.name))
+
+
+#: A line Argo's executor writes into the step's log (``time="…" level=info msg="Taring …"``).
+_EXECUTOR_LINE = re.compile(r'^time="[^"]*" level=\w+ msg=')
+
+
+def step_lines(log: str, lines: int) -> str:
+    """The last ``lines`` lines the step itself wrote: Argo's executor also writes into the
+    main container's log (saving each output), which would bury the step's own last words."""
+    own = [line for line in log.splitlines() if not _EXECUTOR_LINE.match(line)]
+    return "\n".join(own[-lines:])
 
 
 def changes(before: dict[str, str], workflow: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
@@ -201,11 +216,11 @@ class Run:
     def log_tail(self, step: Step, lines: int = 20) -> str:
         try:
             text: str = self.core.read_namespaced_pod_log(
-                step.id, self.namespace, container="main", tail_lines=lines
+                step.id, self.namespace, container="main", tail_lines=500
             )
         except Exception as error:  # the pod may be gone; say so rather than fail the report
             return f"(no log: {error})"
-        return text
+        return step_lines(text, lines)
 
     def follow(
         self, timeout: float, echo: Callable[[str], None] = print, poll: float = 1.0
@@ -244,6 +259,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("pipeline", type=Path, help="a Python file defining a @dsl.pipeline")
     parser.add_argument("--function", help="the pipeline function (when the file has several)")
     parser.add_argument("-p", dest="parameters", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=None,
+        help="give every step Argo's retryStrategy with this limit",
+    )
     parser.add_argument("--dir", default=".sandbox", help="the sandbox's directory")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds (default 1800)")
     args = parser.parse_args(argv)
@@ -255,7 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         workflow = prepared(
-            compile_file(args.pipeline, args.function), _parameters(args.parameters)
+            compile_file(args.pipeline, args.function),
+            _parameters(args.parameters),
+            retries=args.retries,
         )
         api = config.new_client_from_config(config_file=str(kubeconfig))
         run = Run.submit(api, workflow, profile.NAMESPACE)

@@ -28,7 +28,7 @@ from emulator_support import (
 )
 
 from ack_components_sandbox.emulator import shapes
-from ack_components_sandbox.emulator.training import ApiError, Store
+from ack_components_sandbox.emulator.training import SECONDS_TAG, ApiError, Store
 
 
 def job_request(name: str, **extra: Any) -> dict[str, Any]:
@@ -117,6 +117,21 @@ def test_fail_tag_ends_failed_with_reason_and_stop_is_then_rejected(sm: Any) -> 
         error.response["Error"]["Message"]
         == "The request was rejected because the training job is in status Failed."
     )
+
+
+def test_seconds_tag_sets_how_long_one_job_runs(sm: Any) -> None:
+    longer, other = unique("long"), unique("short")
+    sm.create_training_job(**job_request(longer, Tags=[{"Key": SECONDS_TAG, "Value": "60"}]))
+    sm.create_training_job(**job_request(other))
+    poll(sm, other, finished)
+    assert sm.describe_training_job(TrainingJobName=longer)["TrainingJobStatus"] == "InProgress"
+    error = error_of(
+        lambda: sm.create_training_job(
+            **job_request(unique("bad"), Tags=[{"Key": SECONDS_TAG, "Value": "soon"}])
+        )
+    )
+    assert error.response["Error"]["Code"] == "ValidationException"
+    assert SECONDS_TAG in error.response["Error"]["Message"]
 
 
 def test_stop_goes_stopping_then_stopped_and_calls_are_recorded(

@@ -20,6 +20,10 @@ from typing import Any
 
 ACCOUNT_ID = "123456789012"  # moto's default account, so STS and SageMaker ARNs agree
 FAIL_TAG = "emulator.ack-components/fail"
+#: A Create tagged with this key runs for the tag's value in seconds instead of the
+#: emulator's ``--training-seconds`` (a test that stops or interrupts a job needs it to
+#: run longer than the others).
+SECONDS_TAG = "emulator.ack-components/seconds"
 STOP_SECONDS = 1.0
 NOT_FOUND = "Requested resource not found."  # the controller matches this prefix
 
@@ -229,6 +233,14 @@ class Store:
             )
         arn = f"arn:aws:sagemaker:{region}:{ACCOUNT_ID}:training-job/{name.lower()}"
         tags = {t.get("Key"): t.get("Value", "") for t in params.get("Tags") or []}
+        duration = self.training_seconds
+        if SECONDS_TAG in tags:
+            try:
+                duration = float(tags[SECONDS_TAG])
+            except ValueError:
+                raise ApiError(
+                    "ValidationException", f"tag {SECONDS_TAG}: not a number of seconds"
+                ) from None
         with self._lock:
             if (region, name) in self._jobs:
                 raise ApiError(
@@ -240,7 +252,7 @@ class Store:
                 request=copy.deepcopy(params),
                 arn=arn,
                 created=self.clock(),
-                duration=self.training_seconds,
+                duration=duration,
                 fail_reason=tags.get(FAIL_TAG),
             )
         return {"TrainingJobArn": arn}

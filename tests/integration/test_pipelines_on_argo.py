@@ -1,0 +1,332 @@
+"""Compiled pipelines run as users run them: Argo on the sandbox's node, every step a pod.
+
+One sandbox for the module (`stack.up`: control plane, node, component image, the
+real ACK controller, the SageMaker emulator, Argo v3.3.8 as KFP 1.8.5 installs it, the
+artifact store). Each run goes through `ack-components-sandbox run`, the command users
+have: kfp 1.8.22 compiles the file, the Workflow runs in the profile namespace as
+``default-editor``, which holds only the components' Role and Argo's executor Role.
+
+Shown here: the deploy sample runs to Succeeded with a String output placed in the
+next step's JSON input, and its outputs and UI metadata archived where KFP's UI reads
+them; a failing job fails its step and the run with the reason in the step's log;
+terminating the run (KFP's way) stops the SageMaker job within the pod's grace period;
+a step retried by Argo re-attaches (one Create); and a Role missing one verb fails the
+step with a message naming it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from kubernetes import client, config
+
+from ack_components_sandbox import (
+    argo,
+    component_image,
+    node,
+    pipelines,
+    profile,
+    stack,
+)
+from ack_components_sandbox.artifact_store import ArtifactStoreState
+
+WHY_NOT = node.unavailable() or component_image.unavailable() or argo.unavailable()
+REPO = Path(__file__).resolve().parents[2]
+SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
+DEPLOY = REPO / "samples" / "deploy_pipeline.py"
+TAGGED = Path(__file__).parent / "pipelines" / "tagged_training.py"
+NAMESPACE = profile.NAMESPACE
+GROUP, VERSION = "sagemaker.services.k8s.aws", "v1alpha1"
+FAIL_TAG = "emulator.ack-components/fail"
+SECONDS_TAG = "emulator.ack-components/seconds"
+#: The grace period of a step's pod (Kubernetes' default; KFP sets none).
+GRACE_SECONDS = 30
+
+pytestmark = [
+    pytest.mark.skipif(WHY_NOT is not None, reason=f"no Argo on this machine: {WHY_NOT}"),
+    pytest.mark.timeout(900),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning"),
+]
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("argo") / "sandbox"
+    state = stack.up(root)
+    try:
+        yield {"root": root, **state}
+    finally:
+        stack.down(root)
+
+
+@pytest.fixture(scope="module")
+def api(sandbox: dict[str, Any]) -> Any:
+    return config.new_client_from_config(config_file=str(sandbox["root"] / "kubeconfig"))
+
+
+def run(sandbox: dict[str, Any], pipeline: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [SANDBOX_CLI, "run", str(pipeline), "--dir", str(sandbox["root"]), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=800)
+
+
+def start(sandbox: dict[str, Any], pipeline: Path, *args: str) -> subprocess.Popen[str]:
+    command = [SANDBOX_CLI, "run", str(pipeline), "--dir", str(sandbox["root"]), *args]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def tags(**values: str) -> str:
+    return "tags=" + json.dumps([{"key": k, "value": v} for k, v in values.items()])
+
+
+def calls(sandbox: dict[str, Any], operation: str, name: str | None = None) -> list[Any]:
+    with urllib.request.urlopen(f"{sandbox['emulator']['url']}/_emulator/calls") as reply:
+        found: list[dict[str, Any]] = json.loads(reply.read())
+    return [
+        call
+        for call in found
+        if call["operation"] == operation and (name is None or call["name"] == name)
+    ]
+
+
+def resources(api: Any, plural: str) -> list[dict[str, Any]]:
+    listed = client.CustomObjectsApi(api).list_namespaced_custom_object(
+        GROUP, VERSION, NAMESPACE, plural
+    )
+    items: list[dict[str, Any]] = listed["items"]
+    return items
+
+
+def workflow(api: Any, name: str) -> dict[str, Any]:
+    return pipelines.Run(api, NAMESPACE, name).read()
+
+
+def run_name(stdout: str) -> str:
+    first = stdout.splitlines()[0]
+    assert first.startswith("run "), stdout
+    return first.split()[1]
+
+
+def output_value(stdout: str, output: str) -> str:
+    for line in stdout.splitlines():
+        if line.strip().startswith(f"{output} = "):
+            return line.split(" = ", 1)[1]
+    raise AssertionError(f"no output {output} in:\n{stdout}")
+
+
+def wait_for(what: str, check: Any, timeout: float = 120.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def training_job_created(sandbox: dict[str, Any], known: set[str]) -> str:
+    """The name of a TrainingJob created since ``known`` was taken."""
+    new = wait_for(
+        "the step's CreateTrainingJob",
+        lambda: [c["name"] for c in calls(sandbox, "CreateTrainingJob") if c["name"] not in known],
+    )
+    return str(new[0])
+
+
+def archived(sandbox: dict[str, Any], prefix: str) -> dict[str, bytes]:
+    """The objects under ``prefix`` in the artifact store, read with KFP's keys."""
+    store = ArtifactStoreState.from_json(sandbox["artifact_store"])
+    s3 = botocore.session.get_session().create_client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=store.url,
+        aws_access_key_id=argo.ARTIFACT_KEYS["accesskey"],
+        aws_secret_access_key=argo.ARTIFACT_KEYS["secretkey"],
+    )
+    listed = s3.list_objects_v2(Bucket=argo.ARTIFACT_BUCKET, Prefix=prefix)
+    return {
+        item["Key"]: s3.get_object(Bucket=argo.ARTIFACT_BUCKET, Key=item["Key"])["Body"].read()
+        for item in listed.get("Contents", [])
+    }
+
+
+def untar_one(data: bytes) -> bytes:
+    """The one file in an archived output (Argo stores each as a .tgz)."""
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        member = next(m for m in tar.getmembers() if m.isfile())
+        extracted = tar.extractfile(member)
+        assert extracted is not None
+        return extracted.read()
+
+
+def seconds(timestamp: str) -> float:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+
+
+def test_the_deploy_sample_runs_to_succeeded_through_argo(
+    sandbox: dict[str, Any], api: Any
+) -> None:
+    done = run(sandbox, DEPLOY)
+    assert done.returncode == 0, done.stdout + done.stderr
+    name = run_name(done.stdout)
+    assert f"run {name}: Succeeded" in done.stdout
+    status = workflow(api, name)["status"]
+    steps = {step.name: step.phase for step in pipelines.steps(workflow(api, name))}
+    assert steps == {
+        "sagemaker-trainingjob": "Succeeded",
+        "serving-container": "Succeeded",
+        "sagemaker-model": "Succeeded",
+        "sagemaker-endpointconfig": "Succeeded",
+        "sagemaker-endpoint": "Succeeded",
+    }, status
+
+    # One SageMaker resource per step, each created once.
+    model = output_value(done.stdout, "sagemaker-model-sagemaker_resource_name")
+    config_name = output_value(done.stdout, "sagemaker-endpointconfig-sagemaker_resource_name")
+    for operation, created in (("CreateModel", model), ("CreateEndpointConfig", config_name)):
+        assert len(calls(sandbox, operation, created)) == 1
+
+    # The Model step's String output, pasted by Argo into the next step's JSON input.
+    configs = {r["metadata"]["name"]: r for r in resources(api, "endpointconfigs")}
+    variants = configs[config_name]["spec"]["productionVariants"]
+    assert [v["modelName"] for v in variants] == [model]
+    endpoints = resources(api, "endpoints")
+    assert config_name in [e["spec"]["endpointConfigName"] for e in endpoints]
+
+    # Outputs, UI metadata and logs archived where KFP's UI reads them.
+    objects = archived(sandbox, f"artifacts/{name}/")
+    model_pod = next(
+        s.id for s in pipelines.steps(workflow(api, name)) if s.name == "sagemaker-model"
+    )
+    prefix = next(k for k in objects if f"/{model_pod}/" in k).rsplit("/", 1)[0]
+    metadata = json.loads(untar_one(objects[f"{prefix}/mlpipeline-ui-metadata.tgz"]))
+    assert metadata["outputs"], metadata
+    resource_name = objects[f"{prefix}/sagemaker-model-sagemaker_resource_name.tgz"]
+    assert untar_one(resource_name).decode() == model
+    assert f"created Model {NAMESPACE}/" in objects[f"{prefix}/main.log"].decode()
+
+
+def test_a_failing_job_fails_its_step_and_the_run_with_the_reason_in_its_log(
+    sandbox: dict[str, Any],
+) -> None:
+    reason = "AlgorithmError: the loss went to NaN (injected)"
+    done = run(sandbox, TAGGED, "-p", tags(**{FAIL_TAG: reason}))
+    assert done.returncode == 1, done.stdout + done.stderr
+    name = run_name(done.stdout)
+    assert "step sagemaker-trainingjob: Failed" in done.stdout
+    assert f"run {name}: Failed" in done.stdout
+    log = done.stdout.split("--- last lines of step sagemaker-trainingjob:", 1)[1]
+    assert reason in log
+
+
+def test_terminating_the_run_stops_the_job_within_the_grace_period(
+    sandbox: dict[str, Any], api: Any
+) -> None:
+    known = {c["name"] for c in calls(sandbox, "CreateTrainingJob")}
+    following = start(sandbox, TAGGED, "-p", tags(**{SECONDS_TAG: "600"}))
+    try:
+        job = training_job_created(sandbox, known)
+        wait_for(
+            "the CR to be InProgress",
+            lambda: any(
+                r.get("status", {}).get("trainingJobStatus") == "InProgress"
+                for r in resources(api, "trainingjobs")
+                if r["metadata"]["name"] == job
+            ),
+        )
+        name = wait_for("the run's name", lambda: _running_workflow(api))
+        terminated = time.time()
+        pipelines.Run(api, NAMESPACE, name).terminate()  # what KFP's "terminate run" does
+        stdout, stderr = following.communicate(timeout=300)
+    finally:
+        following.kill()
+    assert following.returncode == 1, stdout + stderr
+    assert "step sagemaker-trainingjob: Failed" in stdout
+    assert len(calls(sandbox, "StopTrainingJob", job)) == 1
+    wait_for(
+        "the TrainingJob CR to be gone",
+        lambda: job not in [r["metadata"]["name"] for r in resources(api, "trainingjobs")],
+    )
+    step = next(s for s in pipelines.steps(workflow(api, name)))
+    finished = workflow(api, name)["status"]["nodes"][step.id]["finishedAt"]
+    assert seconds(finished) - terminated < GRACE_SECONDS
+
+
+def _running_workflow(api: Any) -> str | None:
+    listed = client.CustomObjectsApi(api).list_namespaced_custom_object(
+        "argoproj.io", "v1alpha1", NAMESPACE, "workflows"
+    )
+    running = [
+        w["metadata"]["name"]
+        for w in listed["items"]
+        if w.get("status", {}).get("phase") in (None, "", "Pending", "Running")
+    ]
+    return running[0] if running else None
+
+
+def _step_processes(kind: str) -> list[int]:
+    """PIDs of a step's `ack-components run <kind>` inside the node's containers."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        text = [a.decode(errors="replace") for a in argv]
+        if any(a.endswith("/ack-components") for a in text) and "run" in text and kind in text:
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_step_retried_by_argo_re_attaches_with_one_create(
+    sandbox: dict[str, Any], api: Any
+) -> None:
+    known = {c["name"] for c in calls(sandbox, "CreateTrainingJob")}
+    following = start(sandbox, TAGGED, "--retries", "2", "-p", tags(**{SECONDS_TAG: "25"}))
+    try:
+        job = training_job_created(sandbox, known)
+        pids = wait_for("the step's process", lambda: _step_processes("TrainingJob"))
+        for pid in pids:  # the step dies as a node crash or an OOM kill would end it
+            os.kill(pid, signal.SIGKILL)
+        stdout, stderr = following.communicate(timeout=600)
+    finally:
+        following.kill()
+    assert following.returncode == 0, stdout + stderr
+    name = run_name(stdout)
+    attempts = [s for s in pipelines.steps(workflow(api, name)) if s.name.startswith("sagemaker")]
+    assert [s.phase for s in attempts] == ["Failed", "Succeeded"], attempts
+    assert len(calls(sandbox, "CreateTrainingJob", job)) == 1
+    trained = [r for r in resources(api, "trainingjobs") if r["metadata"]["name"] == job]
+    assert trained[0]["status"]["trainingJobStatus"] == "Completed"
+
+
+def test_the_step_has_only_its_role_and_a_missing_verb_is_named(
+    sandbox: dict[str, Any], api: Any
+) -> None:
+    rbac_api = client.RbacAuthorizationV1Api(api)
+    role_name = next(r["metadata"]["name"] for r in profile.manifests() if r["kind"] == "Role")
+    role = rbac_api.read_namespaced_role(role_name, NAMESPACE)
+    for rule in role.rules:
+        if "trainingjobs" in (rule.resources or []):
+            rule.verbs = [v for v in rule.verbs if v != "create"]
+    rbac_api.replace_namespaced_role(role_name, NAMESPACE, role)
+    try:
+        done = run(sandbox, TAGGED)
+    finally:
+        profile.create(api)  # the Role as `ack-components rbac` makes it
+    assert done.returncode == 1, done.stdout + done.stderr
+    log = done.stdout.split("--- last lines of step sagemaker-trainingjob:", 1)[1]
+    assert f"missing permission: create trainingjobs.{GROUP} in namespace {NAMESPACE!r}" in log
