@@ -1,16 +1,22 @@
 """`make demo`: train a model and serve it on the local sandbox, start to finish.
 
 1. `ack-components-sandbox up`: etcd + kube-apiserver with the controller's own
-   CRDs, the SageMaker emulator, and the real ACK SageMaker controller (v1.9.1)
-   driving the emulator.
-2. `ack-components render TrainingJob`: the custom resource the inputs become.
-3. `ack-components run` for TrainingJob (the KMeans MNIST inputs), then Model,
-   EndpointConfig and Endpoint, each step fed by the one before's outputs, as a
-   KFP pipeline would run them. The controller reconciles each resource and
-   reports SageMaker's status; nothing else writes `.status`.
-4. `kubectl get` while the job runs and once all is deployed, then the outputs
-   and the SageMaker calls the controller made.
-5. `ack-components-sandbox down`.
+   CRDs, the SageMaker emulator, the real ACK SageMaker controller (v1.9.1)
+   driving the emulator, and (as root on Linux) a node with the component image,
+   Argo v3.3.8 and the artifact store, as Kubeflow Pipelines 1.8.5 installs them.
+2. `ack-components-sandbox run samples/deploy_pipeline.py`: kfp 1.8.22 compiles the
+   sample, Argo runs it in the profile namespace as `default-editor`, every step a
+   pod of the component image: TrainingJob (KMeans on MNIST), a Python step that
+   makes the serving container, Model, EndpointConfig, Endpoint. Each step's phase
+   and the values passed between steps are printed as they happen. The controller
+   reconciles each resource and reports SageMaker's status; nothing else writes
+   `.status`.
+3. `kubectl get` of what the run made, and the SageMaker calls the controller made.
+4. `ack-components-sandbox down`.
+
+Where no node can run (not root, not Linux), step 2 runs the same components from
+this shell instead (`ack-components render`, then `ack-components run` for each step,
+fed by the one before's outputs), as the sandbox says why there is no node.
 """
 
 from __future__ import annotations
@@ -89,15 +95,38 @@ def main() -> int:
     step("sandbox up")
     sandbox("up", "--dir", str(SANDBOX))
     try:
-        with tempfile.TemporaryDirectory(prefix="ack-components-demo-") as outputs:
-            deploy(Path(outputs))
+        state = json.loads((SANDBOX / "state.json").read_text())
+        if "argo" in state:
+            deploy_through_argo()
+        else:
+            reason = state.get("argo_skipped") or state.get("node_skipped")
+            print(f"\nno pipeline engine here ({reason}): the same steps from this shell")
+            with tempfile.TemporaryDirectory(prefix="ack-components-demo-") as outputs:
+                deploy_from_shell(Path(outputs))
         return 0
     finally:
         step("sandbox down")
         sandbox("down", "--dir", str(SANDBOX))
 
 
-def deploy(outputs: Path) -> None:
+def deploy_through_argo() -> None:
+    from ack_components_sandbox import profile
+
+    pipeline = ROOT / "samples" / "deploy_pipeline.py"
+    step(f"ack-components-sandbox run {pipeline.relative_to(ROOT)} (Argo; each step a pod)")
+    started = time.monotonic()
+    sandbox("run", str(pipeline), "--dir", str(SANDBOX))
+    print(f"(the pipeline ran in {time.monotonic() - started:.0f} s)")
+    deployed = ",".join(
+        f"{plural}.sagemaker.services.k8s.aws"
+        for plural in ("trainingjobs", "models", "endpointconfigs", "endpoints")
+    )
+    step(f"kubectl get {deployed},workflows,pods -n {profile.NAMESPACE}")
+    kubectl("get", f"{deployed},workflows,pods", "-n", profile.NAMESPACE, "-o", "wide")
+    show_sagemaker_calls()
+
+
+def deploy_from_shell(outputs: Path) -> None:
     from ack_components_sandbox.testing import samples
 
     training_inputs = samples.as_inputs(
@@ -148,6 +177,10 @@ def deploy(outputs: Path) -> None:
         step(f"{title} outputs")
         for path in sorted(directory.iterdir()):
             print(f"  {path.name}: {path.read_text()[:160]}")
+    show_sagemaker_calls()
+
+
+def show_sagemaker_calls() -> None:
     step("what the ACK controller called in SageMaker (the emulator's record)")
     for call in sagemaker_calls():
         print(f"  {call['operation']:<28} {call['name'] or ''}")
