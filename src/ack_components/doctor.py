@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -142,17 +143,25 @@ def check_controller(api: Any, namespace: str) -> list[Check]:
 
 
 def _watched_namespaces(deployment: Any) -> list[str]:
+    """The namespaces the controller's ``--watch-namespace`` names (none: all of them), with
+    ``$(VAR)`` expanded from the container's env as the kubelet does: ACK's own manifests and
+    chart pass ``--watch-namespace $(ACK_WATCH_NAMESPACE)``."""
     for container in deployment.spec.template.spec.containers:
-        for env in container.env or []:
-            if env.name == "ACK_WATCH_NAMESPACE" and env.value:
-                return [n for n in env.value.split(",") if n]
-        args = [*(container.command or []), *(container.args or [])]
+        values = {e.name: e.value or "" for e in container.env or [] if e.value_from is None}
+        args = [
+            _expand(arg, values) for arg in [*(container.command or []), *(container.args or [])]
+        ]
         for i, arg in enumerate(args):
             if arg.startswith("--watch-namespace="):
                 return [n for n in arg.split("=", 1)[1].split(",") if n]
             if arg == "--watch-namespace" and i + 1 < len(args):
                 return [n for n in args[i + 1].split(",") if n]
     return []
+
+
+def _expand(arg: str, values: dict[str, str]) -> str:
+    """Kubernetes' ``$(VAR)`` expansion in a container argument (an unknown name stays)."""
+    return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: values.get(m[1], m[0]), arg)
 
 
 def check_permissions(api: Any, namespace: str, chosen: Sequence[Kind]) -> Check:

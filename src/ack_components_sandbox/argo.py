@@ -26,15 +26,13 @@ repository's endpoint is ``minio-service``'s cluster IP rather than its DNS name
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ack_components_sandbox import binaries, images, node, profile
-from ack_components_sandbox.controlplane import ControlPlaneState
+from ack_components_sandbox import binaries, images, profile, workloads
 
 NAMESPACE = "kubeflow"
 ARTIFACT_SECRET = "mlpipeline-minio-artifact"
@@ -49,7 +47,6 @@ KEY_FORMAT = (
     "{{workflow.creationTimestamp.m}}/{{workflow.creationTimestamp.d}}/{{pod.name}}"
 )
 REQUEUE_TIME = "2s"
-FIELD_MANAGER = "ack-components-sandbox"
 
 
 def version() -> str:
@@ -236,25 +233,6 @@ def artifact_service(host_ip: str, port: int) -> list[dict[str, Any]]:
     ]
 
 
-def apply(api: Any, docs: list[dict[str, Any]]) -> list[str]:
-    """Server-side apply each document; returns ``Kind/name`` of each."""
-    from kubernetes import dynamic
-
-    client = dynamic.DynamicClient(api)
-    done = []
-    for doc in docs:
-        resource = client.resources.get(api_version=doc["apiVersion"], kind=doc["kind"])
-        client.server_side_apply(
-            resource,
-            body=doc,
-            namespace=doc["metadata"].get("namespace"),
-            field_manager=FIELD_MANAGER,
-            force_conflicts=True,
-        )
-        done.append(f"{doc['kind']}/{doc['metadata']['name']}")
-    return done
-
-
 @dataclass(frozen=True)
 class ArgoState:
     artifact_endpoint: str
@@ -270,40 +248,11 @@ def install(api: Any, artifact_host: str, artifact_port: int, timeout: float = 1
 
     crd_install.install(api, crds())
     namespace = controller_manifests("")[0]  # before what lives in it
-    applied = apply(api, [namespace, *artifact_service(artifact_host, artifact_port)[:1]])
+    applied = workloads.apply(api, [namespace, *artifact_service(artifact_host, artifact_port)[:1]])
     cluster_ip = client.CoreV1Api(api).read_namespaced_service(ARTIFACT_SERVICE, NAMESPACE)
     endpoint = f"{cluster_ip.spec.cluster_ip}:{ARTIFACT_PORT}"
-    applied += apply(api, artifact_service(artifact_host, artifact_port)[1:])
-    applied += apply(api, controller_manifests(endpoint)[1:])
-    applied += apply(api, profile_manifests())
-    wait_available(api, NAMESPACE, "workflow-controller", timeout)
+    applied += workloads.apply(api, artifact_service(artifact_host, artifact_port)[1:])
+    applied += workloads.apply(api, controller_manifests(endpoint)[1:])
+    applied += workloads.apply(api, profile_manifests())
+    workloads.wait_available(api, NAMESPACE, "workflow-controller", timeout)
     return ArgoState(endpoint, tuple(applied))
-
-
-def controller_available(plane: ControlPlaneState) -> bool:
-    try:
-        deployment = node.api(
-            plane, "GET", f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments/workflow-controller"
-        )
-    except node.NodeError:
-        return False
-    return bool(deployment.get("status", {}).get("availableReplicas"))
-
-
-def wait_available(api: Any, namespace: str, name: str, timeout: float) -> None:
-    """Until the Deployment has an available replica; raises TimeoutError naming why not."""
-    from kubernetes import client
-
-    apps = client.AppsV1Api(api)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = apps.read_namespaced_deployment_status(name, namespace).status
-        if status.available_replicas:
-            return
-        time.sleep(0.5)
-    pods = client.CoreV1Api(api).list_namespaced_pod(namespace)
-    states = [
-        f"{pod.metadata.name}: {pod.status.phase} {pod.status.container_statuses or ''}"
-        for pod in pods.items
-    ]
-    raise TimeoutError(f"{namespace}/{name} not available after {timeout:.0f} s: {states}")

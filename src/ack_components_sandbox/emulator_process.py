@@ -20,7 +20,7 @@ from ack_components_sandbox.processes import ProcessRef, answers_ok, spawn
 
 PYTHON_ENV = "ACK_COMPONENTS_EMULATOR_PYTHON"
 _REPO_VENV = Path(__file__).resolve().parents[2] / ".venv-emulator" / "bin" / "python"
-_LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+_LISTENING = re.compile(r"listening on (http://[0-9.]+:\d+)")
 
 
 class EmulatorError(RuntimeError):
@@ -56,9 +56,11 @@ def start(
     training_seconds: float = 6.0,
     timeout: float = 60.0,
     extra_args: tuple[str, ...] = (),
+    host: str = "127.0.0.1",
 ) -> EmulatorState:
-    """Start the emulator; ``extra_args`` are its own options (phase lengths, see ``--help``)."""
-    argv = [str(python()), "-m", "ack_components_sandbox.emulator", "--port", "0"]
+    """Start the emulator on ``host``; ``extra_args`` are its own options (phase lengths,
+    see ``--help``)."""
+    argv = [str(python()), "-m", "ack_components_sandbox.emulator", "--host", host, "--port", "0"]
     argv += ["--training-seconds", str(training_seconds), *extra_args]
     log.unlink(missing_ok=True)  # the port is read from this log: no line from an earlier run
     process = spawn("sagemaker-emulator", argv, log)

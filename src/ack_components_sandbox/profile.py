@@ -15,6 +15,7 @@ from ack_components import kinds, rbac
 
 NAMESPACE = "kubeflow-user-example-com"
 OWNER = "user@example.com"
+REGION = "us-east-1"
 SERVICE_ACCOUNT = rbac.PRESETS["kubeflow-profile"][0]
 
 
@@ -31,7 +32,8 @@ def manifests() -> list[dict[str, Any]]:
                     "app.kubernetes.io/part-of": "kubeflow-profile",
                     "pipelines.kubeflow.org/enabled": "true",
                 },
-                "annotations": {"owner": OWNER},
+                # ACK's default region for the namespace's resources (doctor reads it).
+                "annotations": {"owner": OWNER, "services.k8s.aws/default-region": REGION},
             },
         },
         {

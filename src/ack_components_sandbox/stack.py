@@ -24,11 +24,13 @@ from ack_components_sandbox import (
     argo,
     artifact_store,
     component_image,
+    controller_deployment,
     controller_process,
     crds,
     emulator_process,
     node,
     profile,
+    workloads,
 )
 from ack_components_sandbox.artifact_store import ArtifactStoreState
 from ack_components_sandbox.binaries import MissingPrerequisite
@@ -37,6 +39,7 @@ from ack_components_sandbox.controlplane import ControlPlane, ControlPlaneError,
 from ack_components_sandbox.emulator_process import EmulatorState
 
 DEFAULT_DIR = Path(".sandbox")
+REGION = "us-east-1"
 
 
 class SandboxError(RuntimeError):
@@ -129,21 +132,26 @@ def up(
         down(root)
         raise SandboxError(f"profile namespace: {error}") from error
     try:
-        emulator = emulator_process.start(root.resolve() / "logs" / "sagemaker-emulator.log")
+        emulator = emulator_process.start(
+            root.resolve() / "logs" / "sagemaker-emulator.log",
+            # where pods (the controller's, on a node) reach it: the node's bridge
+            host=prepared.node_ip if prepared else "127.0.0.1",
+        )
     except (emulator_process.EmulatorError, MissingPrerequisite) as error:
         down(root)
         raise SandboxError(f"SageMaker emulator: {error}") from error
     state["emulator"] = emulator.to_json()
     write_state(root, state)
-    try:
-        controller = controller_process.start(
-            plane.kubeconfig, emulator.url, root.resolve() / "logs" / "ack-controller.log"
-        )
-    except (controller_process.ControllerError, MissingPrerequisite) as error:
-        down(root)
-        raise SandboxError(f"ACK controller: {error}") from error
-    state["controller"] = controller.to_json()
-    write_state(root, state)
+    if prepared is None:  # the controller runs on the host; with a node, as a Deployment
+        try:
+            controller = controller_process.start(
+                plane.kubeconfig, emulator.url, root.resolve() / "logs" / "ack-controller.log"
+            )
+        except (controller_process.ControllerError, MissingPrerequisite) as error:
+            down(root)
+            raise SandboxError(f"ACK controller: {error}") from error
+        state["controller"] = controller.to_json()
+        write_state(root, state)
     if prepared is not None:
         node_started = time.monotonic()
         try:
@@ -155,10 +163,28 @@ def up(
             raise SandboxError(f"node: {error}") from error
         state["node_ready_seconds"] = round(time.monotonic() - node_started, 2)
         write_state(root, state)
+        _controller_deployment(root, state, client, emulator.url)
         _pipelines(root, state, client)
     state["ready_seconds"] = round(time.monotonic() - started, 2)
     write_state(root, state)
     return state
+
+
+def _controller_deployment(root: Path, state: dict[str, Any], client: Any, url: str) -> None:
+    """The ACK controller as users deploy it, on the node."""
+    started = time.monotonic()
+    try:
+        node.import_image(node.NodeState.from_json(state["node"]), controller_deployment.image())
+        controller_deployment.deploy(client, url, REGION)
+    except Exception as error:
+        down(root)
+        raise SandboxError(f"ACK controller: {error}") from error
+    state["controller_deployment"] = {
+        "namespace": controller_deployment.NAMESPACE,
+        "name": controller_deployment.NAME,
+        "image": controller_deployment.image().name,
+        "seconds": round(time.monotonic() - started, 2),
+    }
 
 
 def _pipelines(root: Path, state: dict[str, Any], client: Any) -> None:
@@ -218,6 +244,12 @@ def down(root: Path = DEFAULT_DIR) -> list[str]:
     return stopped
 
 
+def _client(root: Path) -> Any:
+    from kubernetes import config
+
+    return config.new_client_from_config(config_file=str(root / "kubeconfig"))
+
+
 def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
     state = read_state(root)
     parts: dict[str, bool] = {}
@@ -242,8 +274,9 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
         parts["artifact-store"] = store.process.is_running() and artifact_store.healthy(store)
     if "argo" in state and "controlplane" in state:
         report["argo"] = state["argo"]
-        plane = ControlPlaneState.from_json(state["controlplane"])
-        parts["argo-workflow-controller"] = argo.controller_available(plane)
+        parts["argo-workflow-controller"] = workloads.available(
+            _client(root), argo.NAMESPACE, "workflow-controller"
+        )
     elif "argo_skipped" in state:
         report["argo"] = {"skipped": state["argo_skipped"]}
     if "profile" in state:
@@ -253,6 +286,14 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
         healthy = emulator.process.is_running() and emulator_process.healthy(emulator)
         parts["sagemaker-emulator"] = healthy
         report["sagemaker_endpoint_url"] = emulator.url
+    if "controller_deployment" in state:
+        deployed = state["controller_deployment"]
+        parts["ack-controller"] = workloads.available(
+            _client(root), deployed["namespace"], deployed["name"]
+        )
+        report["controller_log"] = (
+            f"kubectl logs -n {deployed['namespace']} deployment/{deployed['name']}"
+        )
     if "controller" in state:
         controller = ControllerState.from_json(state["controller"])
         parts["ack-controller"] = controller.process.is_running() and controller_process.healthy(
@@ -274,7 +315,14 @@ def main(action: str, root: Path, api_port: int | None, with_node: bool = True) 
             print(f"  export KUBECONFIG={kubeconfig}")
             print("  kubectl get trainingjobs")
             print(f"  SageMaker emulator: {state['emulator']['url']} (any access key)")
-            print(f"  ACK controller log: {state['controller']['process']['log']}")
+            if "controller" in state:
+                print(f"  ACK controller log: {state['controller']['process']['log']}")
+            if "controller_deployment" in state:
+                deployed = state["controller_deployment"]
+                print(
+                    f"  ACK controller: deployment {deployed['namespace']}/{deployed['name']} "
+                    f"({deployed['image']}, {deployed['seconds']} s)"
+                )
             if "node" in state:
                 print(
                     f"  node {state['node']['name']} Ready in {state['node_ready_seconds']} s "

@@ -330,3 +330,35 @@ def test_the_step_has_only_its_role_and_a_missing_verb_is_named(
     assert done.returncode == 1, done.stdout + done.stderr
     log = done.stdout.split("--- last lines of step sagemaker-trainingjob:", 1)[1]
     assert f"missing permission: create trainingjobs.{GROUP} in namespace {NAMESPACE!r}" in log
+
+
+def test_the_controller_runs_as_users_deploy_it_and_doctor_passes_every_check(
+    sandbox: dict[str, Any], api: Any
+) -> None:
+    pods = client.CoreV1Api(api).list_namespaced_pod("ack-system").items
+    assert [(p.status.phase, p.spec.service_account_name) for p in pods] == [
+        ("Running", "ack-sagemaker-controller")
+    ]
+    assert (
+        pods[0]
+        .spec.containers[0]
+        .image.startswith("public.ecr.aws/aws-controllers-k8s/sagemaker-controller:")
+    )
+    engine = str(Path(sys.executable).parent / "ack-components")
+    done = subprocess.run(
+        [engine, "doctor", "--namespace", NAMESPACE, "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KUBECONFIG": str(sandbox["root"] / "kubeconfig")},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    checks = json.loads(done.stdout)
+    assert {c["name"]: c["result"] for c in checks} == {
+        "API server reachable": "ok",
+        "SageMaker CRDs installed": "ok",
+        "ACK controller running": "ok",
+        "controller watches namespace": "ok",
+        "permissions": "ok",
+        "default region": "ok",
+    }

@@ -3,7 +3,9 @@
 
 Why a CLI of its own: tests and users start the emulator as a separate process (it runs from
 a virtualenv that has moto), learn its port from the single line it prints to stdout and stop
-it with SIGTERM. It binds 127.0.0.1 only; there is no option to bind anything else.
+it with SIGTERM. It binds 127.0.0.1 unless ``--host`` names another local address (the
+sandbox's node bridge, so that pods such as the ACK controller's reach it); it never binds
+every interface.
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ack_components_sandbox.emulator")
     parser.add_argument(
         "--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free one)"
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="the local address to bind (default 127.0.0.1; 0.0.0.0 is refused)",
     )
     parser.add_argument(
         "--training-seconds",
@@ -46,9 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
 
-    from ack_components_sandbox.emulator.server import HOST, make_server  # imports moto: slow
+    from ack_components_sandbox.emulator.server import make_server  # imports moto: slow
 
-    server = make_server(args.port, args.training_seconds, args.endpoint_seconds, args.job_seconds)
+    if args.host in ("0.0.0.0", "", "::"):
+        parser.error("--host: name one local address, not every interface")
+    server = make_server(
+        args.port, args.training_seconds, args.endpoint_seconds, args.job_seconds, args.host
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -60,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="emulator", daemon=True
     )
     thread.start()
-    print(f"listening on http://{HOST}:{server.server_port}", flush=True)
+    print(f"listening on http://{args.host}:{server.server_port}", flush=True)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # anything else printed goes to stderr
     stop.wait()
     server.shutdown()

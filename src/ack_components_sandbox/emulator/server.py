@@ -331,12 +331,16 @@ def make_app(
 
 
 def make_server(
-    port: int, training_seconds: float, endpoint_seconds: float, job_seconds: float = 6.0
+    port: int,
+    training_seconds: float,
+    endpoint_seconds: float,
+    job_seconds: float = 6.0,
+    host: str = HOST,
 ) -> Any:
-    """A threaded werkzeug server on 127.0.0.1:``port`` (0 = any free port), not yet serving."""
+    """A threaded werkzeug server on ``host``:``port`` (0 = any free port), not yet serving."""
     serving = importlib.import_module("werkzeug.serving")  # moto's dependency
     return serving.make_server(
-        HOST,
+        host,
         port,
         make_app(training_seconds, endpoint_seconds, job_seconds),
         threaded=True,
