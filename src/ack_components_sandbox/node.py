@@ -18,6 +18,8 @@ binaries of ``tools/build.sh node``; ``unavailable()`` says which is missing.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -47,7 +49,11 @@ CNI_PLUGINS = ("bridge", "host-local", "loopback")
 KUBE_PROGRAMS = ("kubelet", "kube-scheduler", "kube-controller-manager", "kube-proxy")
 #: The order of ``start()``; ``stop()`` goes backwards.
 PROCESSES = ("containerd", "kubelet", "kube-controller-manager", "kube-scheduler", "kube-proxy")
-_SOCKET_PATH_LIMIT = 101  # sun_path holds 107 bytes and a NUL; containerd adds ".ttrpc"
+#: The longest node directory path whose sockets fit in sun_path (107 bytes and a NUL): the
+#: kubelet's deepest, ``<dir>/kubelet/pod-resources/<10 digits>``, adds 34 characters.
+_DIR_PATH_LIMIT = 70
+#: Where the node's directory goes when the asked-for one is too deep for its sockets.
+SHORT_ROOT = Path("/var/lib/ack-components")
 
 
 class NodeError(RuntimeError):
@@ -110,6 +116,15 @@ def _kube_binary(name: str) -> binaries.Binary:
     return binaries.Binary(name, f"kubernetes-{binaries.versions()['KUBERNETES_VERSION']}", "node")
 
 
+def node_dir(requested: Path) -> Path:
+    """``requested``, or when its path is too long for the node's sockets, a short one named
+    by it under ``SHORT_ROOT`` (recorded in the state and removed by ``stop``)."""
+    if len(str(requested)) <= _DIR_PATH_LIMIT:
+        return requested
+    digest = hashlib.sha256(str(requested).encode()).hexdigest()[:12]
+    return SHORT_ROOT / f"node-{digest}"
+
+
 def prepare(workdir: Path) -> NodeState:
     """Record the machine, then make the bridge with the node's address (the API server's)."""
     if Path("/sys/class/net", BRIDGE).exists():
@@ -118,8 +133,7 @@ def prepare(workdir: Path) -> NodeState:
             f"was not stopped (`ack-components-sandbox down --dir <its dir>`, or `ip link "
             f"delete {BRIDGE}`)"
         )
-    if len(str(workdir / "containerd.sock")) > _SOCKET_PATH_LIMIT:
-        raise NodeError(f"the sandbox directory's path is too long for a socket: {workdir}")
+    workdir = node_dir(workdir)
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     state = NodeState(str(workdir), host.snapshot())
@@ -266,6 +280,9 @@ def stop(state: NodeState, plane: ControlPlaneState | None) -> list[str]:
     problems = host.restore(state.before, [state.workdir], state.bridge, str(state.socket))
     if not problems:
         shutil.rmtree(state.workdir, ignore_errors=True)
+        if Path(state.workdir).parent == SHORT_ROOT:
+            with contextlib.suppress(OSError):  # left when another node's directory is there
+                SHORT_ROOT.rmdir()
     return problems
 
 

@@ -149,10 +149,11 @@ def test_a_pod_runs_on_the_node_and_down_leaves_nothing(tmp_path: Path) -> None:
         )
 
         # What the node changed, so that the checks after `down` are not vacuous.
-        during = host.changes(before, [str(root.resolve())])
+        workdir = str(node_workdir(root))
+        during = host.changes(before, [str(root.resolve()), workdir])
         assert Path("/sys/class/net", node.BRIDGE).exists()
         assert any(" KUBE-" in chain for chain in during["iptables_chains"]), during
-        assert any(m.startswith(str(root.resolve())) for m in during["mounts"]), during
+        assert any(m.startswith(workdir) for m in during["mounts"]), during
         assert node_processes()
     finally:
         down = sandbox(root, "down")
@@ -161,12 +162,19 @@ def test_a_pod_runs_on_the_node_and_down_leaves_nothing(tmp_path: Path) -> None:
     assert_nothing_left(root, before)
 
 
+def node_workdir(root: Path) -> Path:
+    """The node's directory: under the sandbox's, or a shorter one where that is too deep
+    for the kubelet's sockets."""
+    return node.node_dir(root.resolve() / "node")
+
+
 def assert_nothing_left(root: Path, before: host.HostSnapshot) -> None:
     """After `down`: no node process, bridge, chain, mount, cgroup, path or sysctl of the
     sandbox at ``root`` is left, compared with the machine ``before`` its `up`."""
     assert not node_processes()
     assert not Path("/sys/class/net", node.BRIDGE).exists()
-    after = host.changes(before, [str(root.resolve())])
+    workdir = node_workdir(root)
+    after = host.changes(before, [str(root.resolve()), str(workdir)])
     assert after == {"sysctls": [], "iptables_chains": [], "mounts": [], "paths": [], "cgroups": []}
     for command in host.IPTABLES:
         for table in host.TABLES:
@@ -175,6 +183,6 @@ def assert_nothing_left(root: Path, before: host.HostSnapshot) -> None:
             kube = {chain for chain in chains if chain.startswith(("KUBE-", "CNI-"))}
             assert kube <= set(before.chains.get(f"{command}:{table}", [])), (command, table)
     mounts = Path("/proc/self/mountinfo").read_text()
-    assert str(root.resolve()) not in mounts
-    assert not (root / "node").exists()
+    assert str(root.resolve()) not in mounts and str(workdir) not in mounts
+    assert not workdir.exists()
     assert host.read_sysctl("net/ipv4/ip_forward") == before.sysctls["net/ipv4/ip_forward"]

@@ -149,6 +149,11 @@ def emulator_calls(root: Path) -> list[str]:
         return [call["operation"] for call in json.loads(response.read())]
 
 
+def sandbox_state(root: Path) -> dict[str, Any]:
+    state: dict[str, Any] = json.loads((root / "state.json").read_text())
+    return state
+
+
 def test_model_then_endpoint_config_steps_run_as_pods(tmp_path: Path) -> None:
     root = tmp_path / "sandbox"
     before = host.snapshot()
@@ -169,7 +174,8 @@ def test_model_then_endpoint_config_steps_run_as_pods(tmp_path: Path) -> None:
                 and "kube-root-ca.crt" in kubectl(root, "get", "configmaps", "-n", NAMESPACE)
             ),
         )
-        # The account holds the Role of `ack-components rbac` and nothing else.
+        # The account holds the Role of `ack-components rbac` and, where Argo runs, Argo's
+        # executor Role (its own results, nothing of SageMaker's), and nothing else.
         bindings = json.loads(
             kubectl(root, "get", "rolebindings,clusterrolebindings", "-A", "-o", "json")
         )
@@ -181,7 +187,14 @@ def test_model_then_endpoint_config_steps_run_as_pods(tmp_path: Path) -> None:
                 for s in b.get("subjects") or []
             )
         ]
-        assert held == [rbac.NAME]
+        executor = {"argo-executor"} if "argo" in sandbox_state(root) else set()
+        assert sorted(held) == sorted({rbac.NAME} | executor)
+        for role in json.loads(kubectl(root, "get", "roles", "-n", NAMESPACE, "-o", "json"))[
+            "items"
+        ]:
+            if role["metadata"]["name"] in executor:
+                resources = {r for rule in role["rules"] for r in rule["resources"]}
+                assert resources == {"workflowtaskresults"}
 
         served = {CONTAINER_OUTPUT: json.dumps(PRIMARY_CONTAINER)}
         model_container = step_container(workflow, "sagemaker-model", served, RUN_ID)

@@ -47,9 +47,17 @@ def test_an_image_is_its_program_as_the_one_layer(tmp_path: Path) -> None:
     [layer_descriptor] = manifest["layers"]
     layer = blob(archive, layer_descriptor["digest"])
     assert config["rootfs"]["diff_ids"] == [layer_descriptor["digest"]]  # an uncompressed layer
-    assert config["config"] == {"Entrypoint": ["/tinybox"], "Cmd": ["echo", "hi"]}
-    [entry] = members(layer).values()
+    assert config["config"] == {
+        "Entrypoint": ["/tinybox"],
+        "Cmd": ["echo", "hi"],
+        "Env": ["PATH=/bin"],
+        "WorkingDir": "/",
+    }
+    entries = members(layer)
+    assert sorted(entries) == ["tinybox", "tmp"]
+    entry, tmp = entries["tinybox"], entries["tmp"]
     assert (entry.name, entry.mode, entry.mtime, entry.uid) == ("tinybox", 0o755, 0, 0)
+    assert tmp.isdir() and tmp.mode == 0o1777  # programs that write temporary files need it
     assert read(layer, "tinybox") == program.read_bytes()
 
 
@@ -87,3 +95,13 @@ def test_the_node_state_survives_the_state_file(tmp_path: Path) -> None:
         health_urls={"kubelet": "http://127.0.0.1:1/healthz"},
     )
     assert node.NodeState.from_json(json.loads(json.dumps(state.to_json()))) == state
+
+
+def test_a_directory_too_deep_for_the_kubelets_sockets_is_moved_to_a_short_one() -> None:
+    shallow = Path("/tmp/sandbox/node")
+    assert node.node_dir(shallow) == shallow
+    deep = Path("/tmp/pytest-of-root/pytest-104/test_a_pod_runs_on_the_node_an0/sandbox/node")
+    moved = node.node_dir(deep)
+    assert moved.parent == node.SHORT_ROOT and moved == node.node_dir(deep)
+    deepest_socket = moved / "kubelet" / "pod-resources" / "2345475583"
+    assert len(str(deepest_socket)) <= 107
