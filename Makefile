@@ -80,11 +80,12 @@ integration: $(STAMP) controlplane controller argo node image emulator kfp2
 test: $(STAMP) controlplane controller argo node image emulator kfp2 lint typecheck
 	$(BIN)/pytest -q tests
 
-bench: $(STAMP) controlplane controller emulator
+bench: $(STAMP) controlplane controller argo node image emulator
 	$(BIN)/python bench/controlplane_start.py
 	$(BIN)/python bench/component.py
 	$(BIN)/python bench/controller.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/pipeline.py
 
 demo: $(STAMP) controlplane controller argo node image emulator
 	$(BIN)/python samples/demo.py

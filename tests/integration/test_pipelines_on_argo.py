@@ -48,6 +48,7 @@ WHY_NOT = node.unavailable() or component_image.unavailable() or argo.unavailabl
 REPO = Path(__file__).resolve().parents[2]
 SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
 DEPLOY = REPO / "samples" / "deploy_pipeline.py"
+TRAINING = REPO / "samples" / "training_pipeline.py"
 TAGGED = Path(__file__).parent / "pipelines" / "tagged_training.py"
 NAMESPACE = profile.NAMESPACE
 GROUP, VERSION = "sagemaker.services.k8s.aws", "v1alpha1"
@@ -217,6 +218,20 @@ def test_the_deploy_sample_runs_to_succeeded_through_argo(
     resource_name = objects[f"{prefix}/sagemaker-model-sagemaker_resource_name.tgz"]
     assert untar_one(resource_name).decode() == model
     assert f"created Model {NAMESPACE}/" in objects[f"{prefix}/main.log"].decode()
+
+
+def test_the_training_sample_runs_to_succeeded_and_hands_on_the_model_location(
+    sandbox: dict[str, Any],
+) -> None:
+    done = run(sandbox, TRAINING, "-p", "bucket=sandbox-bucket")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "step sagemaker-trainingjob: Succeeded" in done.stdout
+    artifacts = json.loads(output_value(done.stdout, "sagemaker-trainingjob-model_artifacts"))
+    location = artifacts["s3ModelArtifacts"]
+    assert location.startswith("s3://sandbox-bucket/mnist_kmeans_example/output/")
+    assert "step model-location: Succeeded" in done.stdout
+    job = location.split("/output/")[1].split("/")[0]
+    assert len(calls(sandbox, "CreateTrainingJob", job)) == 1
 
 
 def test_a_failing_job_fails_its_step_and_the_run_with_the_reason_in_its_log(
