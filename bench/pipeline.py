@@ -36,10 +36,13 @@ def stamp(value: Any) -> float:
 
 def resource_created(api: Any, pod: Any) -> float | None:
     """When the custom resource the step's pod made was created (it names its kind)."""
-    args = pod.spec.containers[0].command or []
-    if args[:2] != ["ack-components", "run"]:
+    # Argo's emissary runs it as `/var/run/argo/argoexec emissary -- ack-components run KIND`
+    main = next(c for c in pod.spec.containers if c.name == "main")  # beside Argo's "wait"
+    command = main.command or []
+    found = [i for i, arg in enumerate(command) if command[i : i + 2] == ["ack-components", "run"]]
+    if not found or len(command) <= found[0] + 2:
         return None
-    kind = args[2].lower() + "s"
+    kind = command[found[0] + 2].lower() + "s"
     objects = client.CustomObjectsApi(api).list_namespaced_custom_object(
         GROUP, VERSION, profile.NAMESPACE, kind
     )["items"]
