@@ -153,13 +153,15 @@ def secret(namespace: str) -> dict[str, Any]:
     }
 
 
+def namespace() -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
+
+
 def controller_manifests(artifact_endpoint: str) -> list[dict[str, Any]]:
-    """Everything of Argo in ``kubeflow``: namespaced objects get the namespace, the
+    """Argo's controller in ``kubeflow``: namespaced objects get the namespace, the
     cluster role binding names the service account there, the Deployment runs KFP's
     images and arguments."""
-    docs: list[dict[str, Any]] = [
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
-    ]
+    docs: list[dict[str, Any]] = []
     for doc in [
         *_upstream("base/workflow-controller"),
         *_upstream("cluster-install/workflow-controller-rbac"),
@@ -247,12 +249,9 @@ def install(api: Any, artifact_host: str, artifact_port: int, timeout: float = 1
     from ack_components_sandbox import crds as crd_install
 
     crd_install.install(api, crds())
-    namespace = controller_manifests("")[0]  # before what lives in it
-    applied = workloads.apply(api, [namespace, *artifact_service(artifact_host, artifact_port)[:1]])
-    cluster_ip = client.CoreV1Api(api).read_namespaced_service(ARTIFACT_SERVICE, NAMESPACE)
-    endpoint = f"{cluster_ip.spec.cluster_ip}:{ARTIFACT_PORT}"
-    applied += workloads.apply(api, artifact_service(artifact_host, artifact_port)[1:])
-    applied += workloads.apply(api, controller_manifests(endpoint)[1:])
-    applied += workloads.apply(api, profile_manifests())
+    applied = workloads.apply(api, [namespace(), *artifact_service(artifact_host, artifact_port)])
+    service = client.CoreV1Api(api).read_namespaced_service(ARTIFACT_SERVICE, NAMESPACE)
+    endpoint = f"{service.spec.cluster_ip}:{ARTIFACT_PORT}"  # no cluster DNS on the node
+    applied += workloads.apply(api, [*controller_manifests(endpoint), *profile_manifests()])
     workloads.wait_available(api, NAMESPACE, "workflow-controller", timeout)
     return ArgoState(endpoint, tuple(applied))

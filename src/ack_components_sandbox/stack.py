@@ -272,10 +272,12 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
     if "artifact_store" in state:
         store = ArtifactStoreState.from_json(state["artifact_store"])
         parts["artifact-store"] = store.process.is_running() and artifact_store.healthy(store)
-    if "argo" in state and "controlplane" in state:
+    # the parts that run as Deployments on the node, read with one client
+    api = _client(root) if {"argo", "controller_deployment"} & state.keys() else None
+    if "argo" in state:
         report["argo"] = state["argo"]
         parts["argo-workflow-controller"] = workloads.available(
-            _client(root), argo.NAMESPACE, "workflow-controller"
+            api, argo.NAMESPACE, "workflow-controller"
         )
     elif "argo_skipped" in state:
         report["argo"] = {"skipped": state["argo_skipped"]}
@@ -288,9 +290,7 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
         report["sagemaker_endpoint_url"] = emulator.url
     if "controller_deployment" in state:
         deployed = state["controller_deployment"]
-        parts["ack-controller"] = workloads.available(
-            _client(root), deployed["namespace"], deployed["name"]
-        )
+        parts["ack-controller"] = workloads.available(api, deployed["namespace"], deployed["name"])
         report["controller_log"] = (
             f"kubectl logs -n {deployed['namespace']} deployment/{deployed['name']}"
         )
