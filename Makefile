@@ -11,13 +11,16 @@ EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
 KFP2_VENV := .venv-kfp2
 KFP2_STAMP := $(KFP2_VENV)/.installed
 
-.PHONY: demo test unit integration lint typecheck controlplane controller argo node image emulator kfp2 bench sandbox-up sandbox-down clean
+.PHONY: demo test unit integration lint typecheck controlplane controller argo kfp browser node image emulator kfp2 bench sandbox-up sandbox-down clean
 
 # The ACK controller's source: from the Go module proxy, unless a source archive or directory
 # is named here. Where the proxy refuses the module (a machine with a vendored copy beside the
 # clone, as in this project's CI), that copy is used.
 ACK_COMPONENTS_CONTROLLER_SOURCE ?= $(firstword $(wildcard ../shared/vendor/sagemaker-controller-*.tar.gz))
 export ACK_COMPONENTS_CONTROLLER_SOURCE
+# Kubeflow Pipelines' backend and UI source (the module proxy refuses it): the pinned archive.
+ACK_COMPONENTS_KFP_SOURCE ?= $(firstword $(wildcard ../shared/vendor/kubeflow-pipelines-*.tar.gz))
+export ACK_COMPONENTS_KFP_SOURCE
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +54,17 @@ controller:
 argo:
 	bash tools/build.sh argo
 
+# Kubeflow Pipelines 1.8.5: the API server, persistence agent and scheduled-workflow
+# controller (Go), the UI (npm), and MariaDB as its MySQL (Debian packages, unpacked into
+# the cache, nothing installed).
+kfp:
+	bash tools/build.sh kfp kfp-ui
+	bash tools/fetch-debs.sh mariadb mariadb-server-core mariadb-client-core
+
+# The browser the UI tests drive: Debian's headless Chromium, unpacked into the cache.
+browser:
+	bash tools/fetch-debs.sh chromium chromium-headless-shell
+
 # The sandbox node: Debian packages (as root; elsewhere a note and no node), then kubelet,
 # kube-scheduler, kube-controller-manager, kube-proxy and the local images' programs.
 node:
@@ -74,23 +88,23 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-integration: $(STAMP) controlplane controller argo node image emulator kfp2
+integration: $(STAMP) controlplane controller argo kfp browser node image emulator kfp2
 	$(BIN)/pytest -q tests/integration
 
-test: $(STAMP) controlplane controller argo node image emulator kfp2 lint typecheck
+test: $(STAMP) controlplane controller argo kfp browser node image emulator kfp2 lint typecheck
 	$(BIN)/pytest -q tests
 
-bench: $(STAMP) controlplane controller argo node image emulator
+bench: $(STAMP) controlplane controller argo kfp node image emulator
 	$(BIN)/python bench/controlplane_start.py
 	$(BIN)/python bench/component.py
 	$(BIN)/python bench/controller.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/pipeline.py
 
-demo: $(STAMP) controlplane controller argo node image emulator
+demo: $(STAMP) controlplane controller argo kfp node image emulator
 	$(BIN)/python samples/demo.py
 
-sandbox-up: $(STAMP) controlplane controller argo node image emulator
+sandbox-up: $(STAMP) controlplane controller argo kfp node image emulator
 	$(BIN)/ack-components-sandbox up
 
 sandbox-down: $(STAMP)

@@ -11,6 +11,7 @@ Prints:
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -63,7 +64,8 @@ def main() -> int:
         print(
             f"sandbox up: {time.monotonic() - started:.1f} s (node Ready "
             f"{state['node_ready_seconds']} s, controller Deployment "
-            f"{state['controller_deployment']['seconds']} s, Argo {state['argo']['seconds']} s)"
+            f"{state['controller_deployment']['seconds']} s, Argo {state['argo']['seconds']} s, "
+            f"KFP backend {state.get('kfp', {}).get('seconds', '-')} s)"
         )
         try:
             api = config.new_client_from_config(config_file=str(root / "kubeconfig"))
@@ -74,10 +76,14 @@ def main() -> int:
                 text=True,
             )
             wall = time.monotonic() - began
-            name = done.stdout.split()[1]
+            found = re.search(r"workflow (\S+) in namespace", done.stdout)
+            if found is None:
+                raise SystemExit(f"the run did not start:\n{done.stdout}{done.stderr}")
+            name = found.group(1)
             run = pipelines.Run(api, profile.NAMESPACE, name)
             phase = run.read()["status"]["phase"]
-            print(f"deploy sample through Argo: {phase} in {wall:.1f} s")
+            via = "the KFP API server" if "kfp_ui" in state else "Argo"
+            print(f"deploy sample through {via}: {phase} in {wall:.1f} s")
             core = client.CoreV1Api(api)
             for step in pipelines.steps(run.read()):
                 pod = core.read_namespaced_pod(step.id, profile.NAMESPACE)

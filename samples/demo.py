@@ -3,20 +3,25 @@
 1. `ack-components-sandbox up`: etcd + kube-apiserver with the controller's own
    CRDs, the SageMaker emulator, the real ACK SageMaker controller (v1.9.1)
    driving the emulator, and (as root on Linux) a node with the component image,
-   Argo v3.3.8 and the artifact store, as Kubeflow Pipelines 1.8.5 installs them.
-2. `ack-components-sandbox run samples/deploy_pipeline.py`: kfp 1.8.22 compiles the
-   sample, Argo runs it in the profile namespace as `default-editor`, every step a
-   pod of the component image: TrainingJob (KMeans on MNIST), a Python step that
-   makes the serving container, Model, EndpointConfig, Endpoint. Each step's phase
-   and the values passed between steps are printed as they happen. The controller
-   reconciles each resource and reports SageMaker's status; nothing else writes
-   `.status`.
+   Argo v3.3.8, the artifact store and the Kubeflow Pipelines 1.8.5 backend (multi-user,
+   as KFP installs it), and KFP's UI at a local address.
+2. `kfp.Client(host=<the UI's address>/pipeline, namespace=<the profile>)
+   .create_run_from_pipeline_func(deploy_pipeline, ...)`, as a user does against their
+   Kubeflow: the API server makes the run's Argo Workflow in the profile namespace, run
+   as `default-editor`, every step a pod of the component image: TrainingJob (KMeans on
+   MNIST), a Python step that makes the serving container, Model, EndpointConfig,
+   Endpoint. The run is followed through the KFP API: each step's phase and the values
+   passed between steps are printed as they happen, then the run's address in the UI.
+   The controller reconciles each resource and reports SageMaker's status; nothing else
+   writes `.status`.
 3. `kubectl get` of what the run made, and the SageMaker calls the controller made.
 4. `ack-components-sandbox down`.
 
-Where no node can run (not root, not Linux), step 2 runs the same components from
-this shell instead (`ack-components render`, then `ack-components run` for each step,
-fed by the one before's outputs), as the sandbox says why there is no node.
+Without KFP's backend (not built) the sample runs on Argo directly
+(`ack-components-sandbox run --argo`). Where no node can run (not root, not Linux),
+step 2 runs the same components from this shell instead (`ack-components render`, then
+`ack-components run` for each step, fed by the one before's outputs), as the sandbox
+says why there is no node.
 """
 
 from __future__ import annotations
@@ -96,7 +101,9 @@ def main() -> int:
     sandbox("up", "--dir", str(SANDBOX))
     try:
         state = json.loads((SANDBOX / "state.json").read_text())
-        if "argo" in state:
+        if "kfp_ui" in state:
+            deploy_through_kfp(state["kfp_ui"]["url"])
+        elif "argo" in state:
             deploy_through_argo()
         else:
             reason = state.get("argo_skipped") or state.get("node_skipped")
@@ -109,14 +116,53 @@ def main() -> int:
         sandbox("down", "--dir", str(SANDBOX))
 
 
+def deploy_through_kfp(ui_url: str) -> None:
+    """What a user does against their Kubeflow, with the sandbox's address."""
+    import kfp
+    from kubernetes import config
+
+    from ack_components_sandbox import kfp_runs, profile
+
+    sys.path.insert(0, str(ROOT / "samples"))
+    from deploy_pipeline import deploy_pipeline
+
+    step(
+        f'kfp.Client(host="{ui_url}/pipeline", namespace="{profile.NAMESPACE}")'
+        ".create_run_from_pipeline_func(deploy_pipeline, ...)"
+    )
+    client = kfp.Client(host=f"{ui_url}/pipeline", namespace=profile.NAMESPACE)
+    created = client.create_run_from_pipeline_func(
+        deploy_pipeline,
+        arguments={"bucket": "sandbox-bucket"},
+        run_name="deploy (make demo)",
+        experiment_name=kfp_runs.EXPERIMENT,
+        namespace=profile.NAMESPACE,
+    )
+    print(f"run {created.run_id}; followed through the KFP API:", flush=True)
+    api = config.new_client_from_config(config_file=str(KUBECONFIG))
+    run = kfp_runs.KfpRun(api, client, profile.NAMESPACE, created.run_id)
+    started = time.monotonic()
+    final = run.follow(900.0, echo=lambda line: print(line, flush=True))
+    phase = final["status"]["phase"]
+    print(f"run {created.run_id}: {phase} in {time.monotonic() - started:.0f} s")
+    print(f"the run in the KFP UI: {ui_url}/#/runs/details/{created.run_id}")
+    if phase != "Succeeded":
+        raise SystemExit(f"the run ended {phase}")
+    show_deployed()
+
+
 def deploy_through_argo() -> None:
+    pipeline = ROOT / "samples" / "deploy_pipeline.py"
+    step(f"ack-components-sandbox run --argo {pipeline.relative_to(ROOT)} (each step a pod)")
+    started = time.monotonic()
+    sandbox("run", "--argo", str(pipeline), "--dir", str(SANDBOX))
+    print(f"(the pipeline ran in {time.monotonic() - started:.0f} s)")
+    show_deployed()
+
+
+def show_deployed() -> None:
     from ack_components_sandbox import profile
 
-    pipeline = ROOT / "samples" / "deploy_pipeline.py"
-    step(f"ack-components-sandbox run {pipeline.relative_to(ROOT)} (Argo; each step a pod)")
-    started = time.monotonic()
-    sandbox("run", str(pipeline), "--dir", str(SANDBOX))
-    print(f"(the pipeline ran in {time.monotonic() - started:.0f} s)")
     deployed = ",".join(
         f"{plural}.sagemaker.services.k8s.aws"
         for plural in ("trainingjobs", "models", "endpointconfigs", "endpoints")

@@ -8,6 +8,9 @@
 #                                 local images (pause, tinybox)
 #   tools/build.sh argo           Argo Workflows' workflow-controller and argoexec
 #                                 (the version KFP's backend installs)
+#   tools/build.sh kfp            the Kubeflow Pipelines backend: API server, persistence
+#                                 agent, scheduled-workflow controller
+#   tools/build.sh kfp-ui         the Kubeflow Pipelines UI (frontend/ and its server)
 #   tools/build.sh crds           unpacks the controller source and downloads the
 #                                 training-operator module (they carry the CRDs)
 # Cache root: $ACK_COMPONENTS_CACHE (default ~/.cache/ack-components).
@@ -28,6 +31,11 @@ fail_network() {
   exit 4
 }
 
+fail_npm() {
+  echo "error: could not fetch npm packages for $1. Check access to the npm registry (npm config get registry); details above." >&2
+  exit 4
+}
+
 build() { # <module dir> <package> <output> [ldflags]
   local out=$3 tmp
   [ -x "$out" ] && return 0
@@ -36,7 +44,7 @@ build() { # <module dir> <package> <output> [ldflags]
   echo "building $(basename "$out") ($2)..." >&2
   local t0=$SECONDS
   (cd "$1" && go mod download) || fail_network "$2"
-  (cd "$1" && go build -trimpath -ldflags "-s -w ${4:-}" -o "$tmp" "$2")
+  (cd "$1" && go build -trimpath -ldflags "-s -w ${4:-}" -o "$tmp" "$2") || { rm -f "$tmp"; return 1; }
   mv "$tmp" "$out"
   echo "built $out in $((SECONDS - t0)) s, $(du -m "$out" | cut -f1) MB" >&2
 }
@@ -142,10 +150,79 @@ argo() {
   done
 }
 
+# A source archive pinned by sha256, unpacked once into the cache. Prints the directory.
+# <name-version> <archive> <sha256>
+pinned_source() {
+  local dir="$cache/src/$1" given=$2 want=$3 sum staging
+  [ -f "$dir/.unpacked" ] && { echo "$dir"; return 0; }
+  [ -f "$given" ] || { echo "error: the source of $1 is needed at '$given' (the module proxy refuses it)" >&2; exit 5; }
+  sum=$(sha256sum "$given" | cut -d' ' -f1)
+  [ "$sum" = "$want" ] || { echo "error: $given has sha256 $sum, not the pinned $want ($1)" >&2; exit 5; }
+  mkdir -p "$(dirname "$dir")"
+  rm -rf "$dir"
+  staging=$(mktemp -d "$dir.XXXX")
+  tar -xzf "$given" -C "$staging" --strip-components=1
+  chmod -R u+w "$staging"
+  touch "$staging/.unpacked"
+  mv "$staging" "$dir"
+  echo "$dir"
+}
+
+# KFP's tag requires its /api and /v2 modules at pseudo-versions that the archive carries
+# under required-modules/; the module proxy refuses them, so go.mod points there.
+kfp_source() {
+  local dir
+  dir=$(pinned_source "kubeflow-pipelines-$KFP_VERSION" "${ACK_COMPONENTS_KFP_SOURCE:-}" "$KFP_SOURCE_SHA256")
+  if ! grep -q '^replace github.com/kubeflow/pipelines/api' "$dir/go.mod"; then
+    printf '\nreplace github.com/kubeflow/pipelines/api => ./required-modules/api\n' >>"$dir/go.mod"
+    printf 'replace github.com/kubeflow/pipelines/v2 => ./required-modules/v2\n' >>"$dir/go.mod"
+  fi
+  echo "$dir"
+}
+
+kfp() {
+  local src out="$cache/bin/kfp-$KFP_VERSION"
+  src=$(kfp_source)
+  # The API server links sqlite3 (cgo): built static, so it stays a one-file image.
+  CGO_ENABLED=1 GOSUMDB=off GOFLAGS="$GOFLAGS -tags=netgo,osusergo" \
+    build "$src" ./backend/src/apiserver "$out/apiserver" "-linkmode external -extldflags -static"
+  GOSUMDB=off build "$src" ./backend/src/agent/persistence "$out/persistence-agent"
+  GOSUMDB=off build "$src" ./backend/src/crd/controller/scheduledworkflow "$out/scheduledworkflow"
+}
+
+# The UI: its package-lock.json names a private registry for some packages; they are
+# fetched from the registry npm is configured with. The built UI and its server, with
+# the server's dependencies, are kept; the build tree is not.
+kfp_ui() {
+  local out="$cache/kfp-ui-$KFP_VERSION" src work t0=$SECONDS
+  [ -f "$out/server/dist/server.js" ] && return 0
+  command -v npm >/dev/null 2>&1 || { echo "error: Node.js and npm are needed to build the KFP UI" >&2; exit 3; }
+  src=$(kfp_source)
+  work=$(mktemp -d "$cache/src/kfp-ui-build.XXXX")
+  cp -r "$src/frontend/." "$work/"
+  command node "$here/lib/npm-lock-registry.js" "$(npm config get registry)" \
+    "$work/package-lock.json" "$work/server/package-lock.json"
+  echo "building the KFP UI (npm ci, npm run build)..." >&2
+  # --ignore-scripts: the UI's postinstall also installs its mock backend, not needed here;
+  # none of its dependencies has native code.
+  (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+    && (cd "$work/server" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+    || fail_npm "the KFP UI"
+  (cd "$work" && npm run build)
+  (cd "$work/server" && npm run build)
+  mkdir -p "$out.tmp"
+  cp -r "$work/build" "$out.tmp/build"
+  mkdir -p "$out.tmp/server"
+  cp -r "$work/server/dist" "$work/server/node_modules" "$work/server/package.json" "$out.tmp/server/"
+  rm -rf "$out" "$work"
+  mv "$out.tmp" "$out"
+  echo "built $out in $((SECONDS - t0)) s" >&2
+}
+
 crds() {
   controller_source >/dev/null
   go mod download "github.com/kubeflow/training-operator@v$TRAINING_OPERATOR_VERSION" \
     || fail_network "the CRD modules"
 }
 
-for target in "$@"; do "$target"; done
+for target in "$@"; do "${target//-/_}"; done

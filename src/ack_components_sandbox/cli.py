@@ -14,9 +14,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-#: What `up` imports beyond the engine's own dependencies: the ``[sandbox]`` extra
+#: What the sandbox needs beyond the engine's own dependencies: the ``[sandbox]`` extra
 #: (the SageMaker emulator runs from its own virtualenv and needs nothing here).
-SANDBOX_MODULES = ("cryptography",)
+SANDBOX_MODULES = ("cryptography", "kfp")
 
 
 def _missing_module() -> str | None:

@@ -31,7 +31,9 @@ class Image:
 
     ``path`` is where the program sits in the image (``/<program>`` unless given; on
     ``PATH`` when under ``/bin``), ``user`` the numeric user it runs as (needed where a
-    pod says ``runAsNonRoot``). The image also has an empty, world-writable ``/tmp``.
+    pod says ``runAsNonRoot``), ``files`` any data files the program reads (path →
+    content, as the upstream image's Dockerfile copies them). The image also has an
+    empty, world-writable ``/tmp``.
     """
 
     name: str
@@ -39,6 +41,7 @@ class Image:
     args: tuple[str, ...] = ()
     path: str = ""
     user: str = ""
+    files: tuple[tuple[str, bytes], ...] = ()
 
     @property
     def inside(self) -> str:
@@ -75,8 +78,10 @@ def oci_archive(image: Image) -> bytes:
     """The image as an OCI image-layout tar whose index names it ``image.name``."""
     blobs: dict[str, bytes] = {}
     inside = image.inside.lstrip("/")
-    parents = {str(p): 0o755 for p in Path(inside).parents if str(p) != "."}
-    layer = _tar({inside: (image.program.read_bytes(), 0o755)}, {"tmp": 0o1777, **parents})
+    contents = {inside: (image.program.read_bytes(), 0o755)}
+    contents.update({path.lstrip("/"): (data, 0o644) for path, data in image.files})
+    parents = {str(p): 0o755 for f in contents for p in Path(f).parents if str(p) != "."}
+    layer = _tar(contents, {"tmp": 0o1777, **parents})
     settings: dict[str, object] = {
         "Entrypoint": [image.inside],
         "Cmd": list(image.args),

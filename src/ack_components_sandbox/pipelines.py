@@ -177,41 +177,27 @@ def changes(before: dict[str, str], workflow: dict[str, Any]) -> tuple[dict[str,
     return now, lines
 
 
-class Run:
-    """A submitted Workflow, followed through the API server."""
+class FollowedRun:
+    """A run being followed: its Workflow as last reported (``read``), its steps' logs.
+
+    Two ways in: ``Run`` hands the Workflow to Argo itself, ``kfp_runs.KfpRun`` submits
+    it to the KFP API server; both follow and stop it the same way.
+    """
+
+    name: str
+    namespace: str
 
     def __init__(self, api: Any, namespace: str, name: str) -> None:
         from kubernetes import client
 
-        self.custom = client.CustomObjectsApi(api)
         self.core = client.CoreV1Api(api)
         self.namespace, self.name = namespace, name
 
-    @classmethod
-    def submit(cls, api: Any, workflow: dict[str, Any], namespace: str) -> Run:
-        from kubernetes import client
-
-        created = client.CustomObjectsApi(api).create_namespaced_custom_object(
-            GROUP, VERSION, namespace, PLURAL, workflow
-        )
-        return cls(api, namespace, created["metadata"]["name"])
-
     def read(self) -> dict[str, Any]:
-        workflow: dict[str, Any] = self.custom.get_namespaced_custom_object(
-            GROUP, VERSION, self.namespace, PLURAL, self.name
-        )
-        return workflow
+        raise NotImplementedError
 
     def terminate(self) -> None:
-        """What KFP 1.8's "terminate run" does (its ``TerminateWorkflow``)."""
-        self.custom.patch_namespaced_custom_object(
-            GROUP,
-            VERSION,
-            self.namespace,
-            PLURAL,
-            self.name,
-            {"spec": {"activeDeadlineSeconds": 0}},
-        )
+        raise NotImplementedError
 
     def log_tail(self, step: Step, lines: int = 20) -> str:
         try:
@@ -240,6 +226,42 @@ class Run:
             time.sleep(poll)
 
 
+class Run(FollowedRun):
+    """A Workflow submitted to Argo directly, followed through the Kubernetes API."""
+
+    def __init__(self, api: Any, namespace: str, name: str) -> None:
+        from kubernetes import client
+
+        super().__init__(api, namespace, name)
+        self.custom = client.CustomObjectsApi(api)
+
+    @classmethod
+    def submit(cls, api: Any, workflow: dict[str, Any], namespace: str) -> Run:
+        from kubernetes import client
+
+        created = client.CustomObjectsApi(api).create_namespaced_custom_object(
+            GROUP, VERSION, namespace, PLURAL, workflow
+        )
+        return cls(api, namespace, created["metadata"]["name"])
+
+    def read(self) -> dict[str, Any]:
+        workflow: dict[str, Any] = self.custom.get_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, PLURAL, self.name
+        )
+        return workflow
+
+    def terminate(self) -> None:
+        """What KFP 1.8's "terminate run" does (its ``TerminateWorkflow``)."""
+        self.custom.patch_namespaced_custom_object(
+            GROUP,
+            VERSION,
+            self.namespace,
+            PLURAL,
+            self.name,
+            {"spec": {"activeDeadlineSeconds": 0}},
+        )
+
+
 def _parameters(pairs: Sequence[str]) -> dict[str, str]:
     values = {}
     for pair in pairs:
@@ -253,7 +275,8 @@ def _parameters(pairs: Sequence[str]) -> dict[str, str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="ack-components-sandbox run",
-        description="Compile a KFP v1 pipeline file and run it on the sandbox's Argo.",
+        description="Compile a KFP v1 pipeline file and run it on the sandbox: through the "
+        "KFP API server where the sandbox has one, else on its Argo.",
         allow_abbrev=False,
     )
     parser.add_argument("pipeline", type=Path, help="a Python file defining a @dsl.pipeline")
@@ -265,27 +288,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="give every step Argo's retryStrategy with this limit",
     )
+    parser.add_argument(
+        "--argo",
+        action="store_true",
+        help="hand the Workflow to Argo directly, not through the KFP API server",
+    )
     parser.add_argument("--dir", default=".sandbox", help="the sandbox's directory")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds (default 1800)")
     args = parser.parse_args(argv)
     from kubernetes import config
 
+    from ack_components_sandbox import kfp_runs, stack
+
     kubeconfig = Path(args.dir) / "kubeconfig"
     if not kubeconfig.is_file():
         print(f"error: no sandbox at {args.dir}: run `ack-components-sandbox up`", file=sys.stderr)
         return 1
+    ui_url = stack.read_state(Path(args.dir)).get("kfp_ui", {}).get("url")
+    run: FollowedRun
     try:
+        parameters = _parameters(args.parameters)
         workflow = prepared(
-            compile_file(args.pipeline, args.function),
-            _parameters(args.parameters),
-            retries=args.retries,
+            compile_file(args.pipeline, args.function), parameters, retries=args.retries
         )
         api = config.new_client_from_config(config_file=str(kubeconfig))
-        run = Run.submit(api, workflow, profile.NAMESPACE)
+        if ui_url and not args.argo:
+            run = kfp_runs.KfpRun.submit(
+                api,
+                kfp_runs.client(ui_url, profile.NAMESPACE),
+                workflow,
+                parameters,
+                profile.NAMESPACE,
+                f"{args.pipeline.stem} {time.strftime('%Y-%m-%d %H:%M:%S')}",
+            )
+            created = run.read().get("metadata", {}).get("name", "")
+            print(
+                f"run {run.name} in Kubeflow Pipelines: workflow {created} "
+                f"in namespace {run.namespace}",
+                flush=True,
+            )
+            print(f"  {ui_url}/#/runs/details/{run.name}", flush=True)
+        else:
+            run = Run.submit(api, workflow, profile.NAMESPACE)
+            print(f"run {run.name}: workflow {run.name} in namespace {run.namespace}", flush=True)
     except PipelineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"run {run.name} in namespace {run.namespace}", flush=True)
 
     def terminate(signum: int, frame: FrameType | None) -> None:
         print(f"terminating run {run.name}", flush=True)

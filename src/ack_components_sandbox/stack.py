@@ -27,7 +27,10 @@ from ack_components_sandbox import (
     controller_deployment,
     controller_process,
     crds,
+    database,
     emulator_process,
+    kfp_backend,
+    kfp_ui,
     node,
     profile,
     workloads,
@@ -36,7 +39,9 @@ from ack_components_sandbox.artifact_store import ArtifactStoreState
 from ack_components_sandbox.binaries import MissingPrerequisite
 from ack_components_sandbox.controller_process import ControllerState
 from ack_components_sandbox.controlplane import ControlPlane, ControlPlaneError, ControlPlaneState
+from ack_components_sandbox.database import DatabaseState
 from ack_components_sandbox.emulator_process import EmulatorState
+from ack_components_sandbox.kfp_ui import UIState
 
 DEFAULT_DIR = Path(".sandbox")
 REGION = "us-east-1"
@@ -165,6 +170,8 @@ def up(
         write_state(root, state)
         _controller_deployment(root, state, client, emulator.url)
         _pipelines(root, state, client)
+        if "argo" in state:
+            _kubeflow_pipelines(root, state, client)
     state["ready_seconds"] = round(time.monotonic() - started, 2)
     write_state(root, state)
     return state
@@ -214,6 +221,52 @@ def _pipelines(root: Path, state: dict[str, Any], client: Any) -> None:
     }
 
 
+def _kubeflow_pipelines(root: Path, state: dict[str, Any], client: Any) -> None:
+    """On the node, beside Argo: KFP's backend with its database, then its UI on the host
+    (each where built, else ``kfp_skipped`` / ``kfp_ui_skipped``)."""
+    skipped = kfp_backend.unavailable() or database.unavailable()
+    if skipped is not None:
+        state["kfp_skipped"] = skipped
+        return
+    started = time.monotonic()
+    node_state = node.NodeState.from_json(state["node"])
+    try:
+        for image in kfp_backend.kfp_images():
+            node.import_image(node_state, image)
+        db = database.start(
+            node_state.node_ip, root.resolve() / "mariadb", root.resolve() / "logs" / "mariadb.log"
+        )
+        state["database"] = db.to_json()
+        write_state(root, state)
+        kfp_backend.install(client, (db.host, db.port))
+        api_address = kfp_backend.api_address(client)
+    except Exception as error:
+        down(root)
+        raise SandboxError(f"Kubeflow Pipelines: {error}") from error
+    state["kfp"] = {
+        "version": kfp_backend.version(),
+        "api_address": api_address,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    write_state(root, state)
+    ui_skipped = kfp_ui.unavailable()
+    if ui_skipped is not None:
+        state["kfp_ui_skipped"] = ui_skipped
+        return
+    store = ArtifactStoreState.from_json(state["artifact_store"])
+    try:
+        ui = kfp_ui.start(
+            api_address,
+            (store.host, store.port),
+            root.resolve() / "kubeconfig",
+            root.resolve() / "logs",
+        )
+    except Exception as error:
+        down(root)
+        raise SandboxError(f"Kubeflow Pipelines UI: {error}") from error
+    state["kfp_ui"] = ui.to_json()
+
+
 def down(root: Path = DEFAULT_DIR) -> list[str]:
     """Stop every part the state file names; returns their names. Safe to call twice."""
     state = read_state(root)
@@ -222,12 +275,18 @@ def down(root: Path = DEFAULT_DIR) -> list[str]:
         ControlPlaneState.from_json(state["controlplane"]) if "controlplane" in state else None
     )
     problems: list[str] = []
+    if "kfp_ui" in state:
+        kfp_ui.stop(UIState.from_json(state["kfp_ui"]))
+        stopped.append("kfp-ui")
     if "node" in state:
         problems = node.stop(node.NodeState.from_json(state["node"]), plane_state)
         stopped.append("node")
     if "artifact_store" in state:
         ArtifactStoreState.from_json(state["artifact_store"]).process.stop()
         stopped.append("artifact-store")
+    if "database" in state:
+        DatabaseState.from_json(state["database"]).process.stop()
+        stopped.append("mariadb")
     if "controller" in state:
         ControllerState.from_json(state["controller"]).process.stop()
         stopped.append("ack-controller")
@@ -273,7 +332,7 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
         store = ArtifactStoreState.from_json(state["artifact_store"])
         parts["artifact-store"] = store.process.is_running() and artifact_store.healthy(store)
     # the parts that run as Deployments on the node, read with one client
-    api = _client(root) if {"argo", "controller_deployment"} & state.keys() else None
+    api = _client(root) if {"argo", "controller_deployment", "kfp"} & state.keys() else None
     if "argo" in state:
         report["argo"] = state["argo"]
         parts["argo-workflow-controller"] = workloads.available(
@@ -281,6 +340,21 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
         )
     elif "argo_skipped" in state:
         report["argo"] = {"skipped": state["argo_skipped"]}
+    if "database" in state:
+        db = DatabaseState.from_json(state["database"])
+        parts["mariadb"] = db.process.is_running() and database.healthy(db)
+    if "kfp" in state:
+        report["kfp"] = state["kfp"]
+        for name in kfp_backend.DEPLOYMENTS:
+            parts[name] = workloads.available(api, kfp_backend.NAMESPACE, name)
+    elif "kfp_skipped" in state:
+        report["kfp"] = {"skipped": state["kfp_skipped"]}
+    if "kfp_ui" in state:
+        ui = UIState.from_json(state["kfp_ui"])
+        parts["kfp-ui"] = all(ref.is_running() for ref in ui.processes()) and kfp_ui.healthy(ui)
+        report["kfp_ui_url"] = ui.url
+    elif "kfp_ui_skipped" in state:
+        report["kfp_ui"] = {"skipped": state["kfp_ui_skipped"]}
     if "profile" in state:
         report["pipeline_namespace"] = state["profile"]["namespace"]
     if "emulator" in state:
@@ -344,6 +418,19 @@ def main(action: str, root: Path, api_port: int | None, with_node: bool = True) 
                 )
             elif "argo_skipped" in state:
                 print(f"  no Argo: {state['argo_skipped']}")
+            if "kfp" in state:
+                print(
+                    f"  Kubeflow Pipelines {state['kfp']['version']} API server "
+                    f"http://{state['kfp']['api_address']} ({state['kfp']['seconds']} s)"
+                )
+            elif "kfp_skipped" in state:
+                print(f"  no Kubeflow Pipelines: {state['kfp_skipped']}")
+            if "kfp_ui" in state:
+                print(
+                    f"  Kubeflow Pipelines UI: {state['kfp_ui']['url']} (signed in as {profile.OWNER})"
+                )
+            elif "kfp_ui_skipped" in state:
+                print(f"  no Kubeflow Pipelines UI: {state['kfp_ui_skipped']}")
             steps = state["profile"]
             print(
                 f"  pipeline steps: namespace {steps['namespace']}, "

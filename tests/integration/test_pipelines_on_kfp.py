@@ -1,17 +1,20 @@
-"""Compiled pipelines run as users run them: Argo on the sandbox's node, every step a pod.
+"""Compiled pipelines run as users run them: submitted to Kubeflow Pipelines, every step a pod.
 
 One sandbox for the module (`stack.up`: control plane, node, component image, the
-real ACK controller, the SageMaker emulator, Argo v3.3.8 as KFP 1.8.5 installs it, the
-artifact store). Each run goes through `ack-components-sandbox run`, the command users
-have: kfp 1.8.22 compiles the file, the Workflow runs in the profile namespace as
-``default-editor``, which holds only the components' Role and Argo's executor Role.
+real ACK controller, the SageMaker emulator, Argo v3.3.8 and the KFP 1.8.5 backend as
+KFP installs them, the artifact store, MariaDB, the KFP UI behind the sandbox's
+ingress). Each run goes through `ack-components-sandbox run`, the command users have:
+kfp 1.8.22 compiles the file and ``kfp.Client`` submits it to the API server, which runs
+the Workflow in the profile namespace as ``default-editor`` (holding only the
+components' Role and Argo's executor Role); the run is followed through the KFP API.
 
 Shown here: the deploy sample runs to Succeeded with a String output placed in the
 next step's JSON input, and its outputs and UI metadata archived where KFP's UI reads
-them; a failing job fails its step and the run with the reason in the step's log;
-terminating the run (KFP's way) stops the SageMaker job within the pod's grace period;
-a step retried by Argo re-attaches (one Create); and a Role missing one verb fails the
-step with a message naming it.
+them, and a real browser finds all that in the KFP UI; a failing job fails its step and
+the run with the reason in the step's log; terminating the run from the KFP API stops
+the SageMaker job within the pod's grace period; a step retried by Argo re-attaches
+(one Create); a Role missing one verb fails the step with a message naming it; and
+``--argo`` still hands a Workflow to Argo directly.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,6 +41,10 @@ from kubernetes import client, config
 from ack_components_sandbox import (
     argo,
     component_image,
+    database,
+    kfp_backend,
+    kfp_runs,
+    kfp_ui,
     node,
     pipelines,
     profile,
@@ -44,7 +52,14 @@ from ack_components_sandbox import (
 )
 from ack_components_sandbox.artifact_store import ArtifactStoreState
 
-WHY_NOT = node.unavailable() or component_image.unavailable() or argo.unavailable()
+WHY_NOT = (
+    node.unavailable()
+    or component_image.unavailable()
+    or argo.unavailable()
+    or kfp_backend.unavailable()
+    or database.unavailable()
+    or kfp_ui.unavailable()
+)
 REPO = Path(__file__).resolve().parents[2]
 SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
 DEPLOY = REPO / "samples" / "deploy_pipeline.py"
@@ -58,7 +73,7 @@ SECONDS_TAG = "emulator.ack-components/seconds"
 GRACE_SECONDS = 30
 
 pytestmark = [
-    pytest.mark.skipif(WHY_NOT is not None, reason=f"no Argo on this machine: {WHY_NOT}"),
+    pytest.mark.skipif(WHY_NOT is not None, reason=f"no KFP on this machine: {WHY_NOT}"),
     pytest.mark.timeout(900),
     pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning"),
 ]
@@ -66,7 +81,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    root = tmp_path_factory.mktemp("argo") / "sandbox"
+    root = tmp_path_factory.mktemp("kfp") / "sandbox"
     state = stack.up(root)
     try:
         yield {"root": root, **state}
@@ -115,10 +130,22 @@ def workflow(api: Any, name: str) -> dict[str, Any]:
     return pipelines.Run(api, NAMESPACE, name).read()
 
 
+@pytest.fixture(scope="module")
+def kfp_client(sandbox: dict[str, Any]) -> Any:
+    return kfp_runs.client(sandbox["kfp_ui"]["url"], NAMESPACE)
+
+
 def run_name(stdout: str) -> str:
+    """The run's id (KFP's; for ``--argo``, the Workflow's name)."""
     first = stdout.splitlines()[0]
     assert first.startswith("run "), stdout
-    return first.split()[1]
+    return first.split()[1].rstrip(":")
+
+
+def workflow_name(stdout: str) -> str:
+    found = re.search(r"workflow (\S+) in namespace", stdout)
+    assert found, stdout
+    return found.group(1)
 
 
 def output_value(stdout: str, output: str) -> str:
@@ -177,15 +204,31 @@ def seconds(timestamp: str) -> float:
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
-def test_the_deploy_sample_runs_to_succeeded_through_argo(
-    sandbox: dict[str, Any], api: Any
+@pytest.fixture(scope="module")
+def deployed(sandbox: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+    """The deploy sample, run once through KFP for the checks below."""
+    return run(sandbox, DEPLOY)
+
+
+def test_the_deploy_sample_runs_to_succeeded_through_kfp(
+    sandbox: dict[str, Any], api: Any, kfp_client: Any, deployed: subprocess.CompletedProcess[str]
 ) -> None:
-    done = run(sandbox, DEPLOY)
+    done = deployed
     assert done.returncode == 0, done.stdout + done.stderr
-    name = run_name(done.stdout)
-    assert f"run {name}: Succeeded" in done.stdout
-    status = workflow(api, name)["status"]
-    steps = {step.name: step.phase for step in pipelines.steps(workflow(api, name))}
+    run_id, name = run_name(done.stdout), workflow_name(done.stdout)
+    assert f"run {run_id}: Succeeded" in done.stdout
+    assert f"{sandbox['kfp_ui']['url']}/#/runs/details/{run_id}" in done.stdout
+
+    # KFP's record of the run, and the Workflow its API server made of it.
+    detail = kfp_client.get_run(run_id)
+    assert detail.run.status == "Succeeded"
+    references = {(r.key.type, r.key.id) for r in detail.run.resource_references}
+    assert ("NAMESPACE", NAMESPACE) in references
+    made = workflow(api, name)
+    assert made["spec"]["serviceAccountName"] == profile.SERVICE_ACCOUNT
+    assert made["metadata"]["labels"]["pipeline/runid"] == run_id
+    status = made["status"]
+    steps = {step.name: step.phase for step in pipelines.steps(made)}
     assert steps == {
         "sagemaker-trainingjob": "Succeeded",
         "serving-container": "Succeeded",
@@ -220,10 +263,10 @@ def test_the_deploy_sample_runs_to_succeeded_through_argo(
     assert f"created Model {NAMESPACE}/" in objects[f"{prefix}/main.log"].decode()
 
 
-def test_the_training_sample_runs_to_succeeded_and_hands_on_the_model_location(
+def test_the_training_sample_handed_to_argo_directly_runs_and_hands_on_the_model_location(
     sandbox: dict[str, Any],
 ) -> None:
-    done = run(sandbox, TRAINING, "-p", "bucket=sandbox-bucket")
+    done = run(sandbox, TRAINING, "--argo", "-p", "bucket=sandbox-bucket")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "step sagemaker-trainingjob: Succeeded" in done.stdout
     artifacts = json.loads(output_value(done.stdout, "sagemaker-trainingjob-model_artifacts"))
@@ -247,12 +290,15 @@ def test_a_failing_job_fails_its_step_and_the_run_with_the_reason_in_its_log(
     assert reason in log
 
 
-def test_terminating_the_run_stops_the_job_within_the_grace_period(
-    sandbox: dict[str, Any], api: Any
+def test_terminating_the_run_from_the_kfp_api_stops_the_job_within_the_grace_period(
+    sandbox: dict[str, Any], api: Any, kfp_client: Any
 ) -> None:
     known = {c["name"] for c in calls(sandbox, "CreateTrainingJob")}
     following = start(sandbox, TAGGED, "-p", tags(**{SECONDS_TAG: "600"}))
     try:
+        assert following.stdout is not None
+        first = following.stdout.readline()
+        run_id, name = run_name(first), workflow_name(first)
         job = training_job_created(sandbox, known)
         wait_for(
             "the CR to be InProgress",
@@ -262,13 +308,12 @@ def test_terminating_the_run_stops_the_job_within_the_grace_period(
                 if r["metadata"]["name"] == job
             ),
         )
-        name = wait_for("the run's name", lambda: _running_workflow(api))
         terminated = time.time()
-        pipelines.Run(api, NAMESPACE, name).terminate()  # what KFP's "terminate run" does
+        kfp_runs.KfpRun(api, kfp_client, NAMESPACE, run_id).terminate()  # KFP's TerminateRun
         stdout, stderr = following.communicate(timeout=300)
     finally:
         following.kill()
-    assert following.returncode == 1, stdout + stderr
+    assert following.returncode == 1, first + stdout + stderr
     assert "step sagemaker-trainingjob: Failed" in stdout
     assert len(calls(sandbox, "StopTrainingJob", job)) == 1
     wait_for(
@@ -278,18 +323,9 @@ def test_terminating_the_run_stops_the_job_within_the_grace_period(
     step = next(s for s in pipelines.steps(workflow(api, name)))
     finished = workflow(api, name)["status"]["nodes"][step.id]["finishedAt"]
     assert seconds(finished) - terminated < GRACE_SECONDS
-
-
-def _running_workflow(api: Any) -> str | None:
-    listed = client.CustomObjectsApi(api).list_namespaced_custom_object(
-        "argoproj.io", "v1alpha1", NAMESPACE, "workflows"
+    wait_for(
+        "KFP's record of the run to end", lambda: kfp_client.get_run(run_id).run.status == "Failed"
     )
-    running = [
-        w["metadata"]["name"]
-        for w in listed["items"]
-        if w.get("status", {}).get("phase") in (None, "", "Pending", "Running")
-    ]
-    return running[0] if running else None
 
 
 def _step_processes(kind: str) -> list[int]:
@@ -320,7 +356,7 @@ def test_a_step_retried_by_argo_re_attaches_with_one_create(
     finally:
         following.kill()
     assert following.returncode == 0, stdout + stderr
-    name = run_name(stdout)
+    name = workflow_name(stdout)
     attempts = [s for s in pipelines.steps(workflow(api, name)) if s.name.startswith("sagemaker")]
     assert [s.phase for s in attempts] == ["Failed", "Succeeded"], attempts
     assert len(calls(sandbox, "CreateTrainingJob", job)) == 1
@@ -377,3 +413,61 @@ def test_the_controller_runs_as_users_deploy_it_and_doctor_passes_every_check(
         "permissions": "ok",
         "default region": "ok",
     }
+
+
+ARTIFACTS = Path(os.environ.get("ACK_COMPONENTS_TEST_ARTIFACTS", REPO / "test-artifacts"))
+
+
+def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
+    sandbox: dict[str, Any], deployed: subprocess.CompletedProcess[str]
+) -> None:
+    """What a user looks for in the run's page: the graph with every step succeeded, then
+    a step's inputs and outputs, its logs and its UI metadata (the summary table)."""
+    from ack_components_sandbox.testing import browser
+
+    why_not = browser.unavailable()
+    if why_not:
+        pytest.fail(f"the UI check needs a browser: {why_not}")
+    run_id = run_name(deployed.stdout)
+    model_artifacts = json.loads(
+        output_value(deployed.stdout, "sagemaker-trainingjob-model_artifacts")
+    )["s3ModelArtifacts"]
+    shots = ARTIFACTS / "kfp-ui"
+    shots.mkdir(parents=True, exist_ok=True)
+    with browser.page() as page:
+        page.goto(kfp_ui.UIState.from_json(sandbox["kfp_ui"]).run_url(run_id))
+        nodes = page.locator(".graphNode")
+        nodes.nth(4).wait_for(timeout=60_000)
+        labels = sorted(nodes.all_inner_texts())
+        assert labels == sorted(
+            [
+                "sagemaker-trainingjob",
+                "serving-container",
+                "sagemaker-model",
+                "sagemaker-endpointconfig",
+                "sagemaker-endpoint",
+            ]
+        ), labels
+        for i in range(nodes.count()):  # each step's status, as its icon's tooltip says it
+            nodes.nth(i).locator("[data-testid=node-status-sign]").hover()
+            tooltip = page.get_by_role("tooltip").filter(has_text="Start:")
+            assert "Executed successfully" in tooltip.inner_text(timeout=10_000)
+            page.mouse.move(0, 0)
+            tooltip.wait_for(state="hidden")
+        page.screenshot(path=shots / "run-graph.png")
+
+        nodes.filter(has_text="sagemaker-trainingjob").click()
+        panel = page.get_by_test_id("run-details-node-details")
+        panel.get_by_role("button", name="Input/Output").click()
+        assert model_artifacts in panel.inner_text()
+        page.screenshot(path=shots / "step-input-output.png")
+
+        panel.get_by_role("button", name="Logs").click()
+        panel.get_by_text("created TrainingJob").first.wait_for(timeout=30_000)
+        page.screenshot(path=shots / "step-logs.png")
+
+        panel.get_by_role("button", name="Visualizations").click()
+        summary = panel.get_by_role("heading", name="TrainingJob")
+        summary.wait_for(timeout=30_000)
+        assert "Completed" in panel.inner_text()
+        page.screenshot(path=shots / "step-visualizations.png")
