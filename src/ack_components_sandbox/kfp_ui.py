@@ -15,6 +15,7 @@ host at start and dies where there is none.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -91,12 +92,15 @@ def start(
     missing = unavailable()
     if missing:
         raise binaries.MissingPrerequisite(missing)
+    node = shutil.which("node")
+    if node is None:
+        raise binaries.MissingPrerequisite("the KFP UI's server needs Node.js (node) on PATH")
     ui_port, ingress_port = free_port(), free_port()
     env = {**os.environ, **environment(api_address, store, kubeconfig)}
     server = spawn(
         "kfp-ui",
         [
-            "node",
+            node,
             str(root() / "server" / "dist" / "server.js"),
             str(root() / "build"),
             str(ui_port),

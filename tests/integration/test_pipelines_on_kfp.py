@@ -439,15 +439,13 @@ def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
         nodes = page.locator(".graphNode")
         nodes.nth(4).wait_for(timeout=60_000)
         labels = sorted(nodes.all_inner_texts())
-        assert labels == sorted(
-            [
-                "sagemaker-trainingjob",
-                "serving-container",
-                "sagemaker-model",
-                "sagemaker-endpointconfig",
-                "sagemaker-endpoint",
-            ]
-        ), labels
+        assert labels == [
+            "Sagemaker - Endpoint",
+            "Sagemaker - EndpointConfig",
+            "Sagemaker - Model",
+            "Sagemaker - TrainingJob",
+            "Serving container",
+        ], labels
         for i in range(nodes.count()):  # each step's status, as its icon's tooltip says it
             nodes.nth(i).locator("[data-testid=node-status-sign]").hover()
             tooltip = page.get_by_role("tooltip").filter(has_text="Start:")
@@ -456,18 +454,18 @@ def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
             tooltip.wait_for(state="hidden")
         page.screenshot(path=shots / "run-graph.png")
 
-        nodes.filter(has_text="sagemaker-trainingjob").click()
+        nodes.filter(has_text="TrainingJob").click()
         panel = page.get_by_test_id("run-details-node-details")
-        panel.get_by_role("button", name="Input/Output").click()
-        assert model_artifacts in panel.inner_text()
+        panel.get_by_text("Output parameters").wait_for(timeout=30_000)
+        shown = panel.inner_text()
+        assert "model_artifacts" in shown and model_artifacts in shown, shown
         page.screenshot(path=shots / "step-input-output.png")
 
-        panel.get_by_role("button", name="Logs").click()
-        panel.get_by_text("created TrainingJob").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Logs", exact=True).click()
+        page.get_by_text("created TrainingJob").first.wait_for(timeout=30_000)
         page.screenshot(path=shots / "step-logs.png")
 
-        panel.get_by_role("button", name="Visualizations").click()
-        summary = panel.get_by_role("heading", name="TrainingJob")
-        summary.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Visualizations", exact=True).click()
+        page.get_by_role("heading", name="TrainingJob").wait_for(timeout=30_000)
         assert "Completed" in panel.inner_text()
         page.screenshot(path=shots / "step-visualizations.png")

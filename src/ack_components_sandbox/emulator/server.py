@@ -35,11 +35,11 @@ from moto.moto_server.werkzeug_app import (
 )
 from moto.sagemaker.responses import SageMakerResponse
 
-from ack_components_sandbox.emulator import tables
+from ack_components_sandbox.emulator import job_logs, tables
 from ack_components_sandbox.emulator.faults import Faults
 from ack_components_sandbox.emulator.hosting import HostingStore
 from ack_components_sandbox.emulator.lifecycle import JOB, Entry, LifecycleStore
-from ack_components_sandbox.emulator.training import ApiError, JsonDict, Store
+from ack_components_sandbox.emulator.training import ACCOUNT_ID, ApiError, JsonDict, Store
 
 HOST = "127.0.0.1"
 JSON_11 = "application/x-amz-json-1.1"
@@ -89,6 +89,8 @@ class EmulatorApp:
             for op, verb in entry.operations().items()
         }
         self.calls: list[JsonDict] = []
+        #: Training log events already written to moto's CloudWatch Logs, per stream.
+        self._logged: dict[tuple[str, str], int] = {}
         self.faults = Faults()
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = {
@@ -122,7 +124,34 @@ class EmulatorApp:
                 str(environ.get("QUERY_STRING", ""))
             )
             self._record(form.get("Action", [""])[0], None)
+        if service == "logs":
+            self._write_job_logs(region)
         return self.moto_app(environ, start_response)
+
+    def _write_job_logs(self, region: str) -> None:
+        """Put the training jobs' log lines that have become due into moto's CloudWatch
+        Logs, before a Logs call reads them (``job_logs``: what each instance writes)."""
+        from moto.logs.models import logs_backends
+
+        backend = logs_backends[ACCOUNT_ID][region]
+        now = self.store.clock()
+        with self._lock:
+            for job in self.store.jobs(region):
+                due: dict[str, list[JsonDict]] = {}
+                for event in job_logs.events(job, now):
+                    due.setdefault(event.stream, []).append(
+                        {"timestamp": event.timestamp, "message": event.message}
+                    )
+                for stream, stream_events in due.items():
+                    written = self._logged.get((region, stream), 0)
+                    if written == len(stream_events):
+                        continue
+                    if job_logs.GROUP not in backend.groups:
+                        backend.create_log_group(job_logs.GROUP, {})
+                    if written == 0:
+                        backend.create_log_stream(job_logs.GROUP, stream)
+                    backend.put_log_events(job_logs.GROUP, stream, stream_events[written:])
+                    self._logged[(region, stream)] = len(stream_events)
 
     def _record(self, operation: str, name: Any, fault: str | None = None) -> None:
         call = {"operation": operation, "name": name, "time": time.time()}
@@ -233,6 +262,7 @@ class EmulatorApp:
             self.faults.clear()
             with self._lock:
                 self.calls.clear()
+                self._logged.clear()
             return _json_reply({"ok": True})
         return _json_reply({"message": f"no control endpoint {method} {path}"}, 404)
 

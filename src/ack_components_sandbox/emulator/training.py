@@ -216,6 +216,10 @@ class Store:
         with self._lock:
             self._jobs.clear()
 
+    def jobs(self, region: str) -> list[Job]:
+        with self._lock:
+            return [job for (where, _), job in self._jobs.items() if where == region]
+
     def _get(self, region: str, params: JsonDict) -> Job:
         job = self._jobs.get((region, str(params.get("TrainingJobName"))))
         if job is None:
