@@ -111,7 +111,7 @@ def _kind_arguments(
             f"--{spec.name}", dest=f"in_{spec.name}", metavar=spec.type, help=_input_help(spec)
         )
     if with_outputs:
-        for output in (*interface.outputs(kind, crd_schema), interface.UI_METADATA):
+        for output in (*interface.outputs(kind, crd_schema), *interface.kfp_outputs(kind)):
             flag = interface.output_flag(output)
             help_text = f"write output {output.name} here: {output.description}"
             parser.add_argument(

@@ -136,6 +136,15 @@ OPTIONS = (
     ),
 )
 
+#: For the jobs that write CloudWatch logs (``Kind.writes_job_logs``).
+STREAM_JOB_LOGS = Input(
+    "stream_job_logs",
+    BOOL,
+    "Print the job's CloudWatch log (every instance's stream) into the step's log while it "
+    "runs; needs logs:DescribeLogStreams and logs:GetLogEvents.",
+    default="True",
+)
+
 #: For kinds SageMaker names by ARN alone (``Kind.name_field`` None): the handle a re-run
 #: uses to find the resource again, e.g. to approve a model package it registered.
 RESOURCE_NAME = Input(
@@ -159,6 +168,18 @@ ARN_AS_RESOURCE_NAME = Output(
 
 #: KFP v1 shows this output's markdown in its UI (the compiler maps the name to mlpipeline-ui-metadata).
 UI_METADATA = Output("MLPipeline UI metadata", "UI metadata", "Markdown summary for the KFP UI.")
+#: KFP v1 reads this output as the run's metrics (the compiler maps the name to
+#: mlpipeline-metrics): shown in the runs list and compared across runs.
+METRICS = Output(
+    "MLPipeline Metrics",
+    "Metrics",
+    "Run metrics for the KFP UI: what SageMaker reports for the job.",
+)
+
+
+def kfp_outputs(kind: Kind) -> tuple[Output, ...]:
+    """The outputs KFP's UI reads, after the status outputs of every component."""
+    return (UI_METADATA, METRICS) if kind.metrics_source else (UI_METADATA,)
 
 
 def optional_without_default(spec: Input) -> bool:
@@ -232,7 +253,8 @@ def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
         for field, schema in sorted(spec["properties"].items())
     )
     handle = () if kind.name_field else (RESOURCE_NAME,)
-    return (REGION, *fields, *handle, *OPTIONS)
+    logs = (STREAM_JOB_LOGS,) if kind.writes_job_logs else ()
+    return (REGION, *fields, *handle, *OPTIONS, *logs)
 
 
 def outputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Output, ...]:

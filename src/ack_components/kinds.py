@@ -64,6 +64,9 @@ class Kind:
     console_path: str = ""
     #: CloudWatch log group, if the kind writes logs.
     log_group: str = ""
+    #: Where the run metrics for KFP's UI come from (``metrics.py``): "training" (the
+    #: job's FinalMetricDataList), "tuning" (the best training job's objective), or none.
+    metrics_source: str = ""
     #: String fields that hold a JSON document (a pipeline definition): the input takes the
     #: document as a JsonObject, checked as JSON at once, and the resource gets its text.
     json_text_fields: frozenset[str] = frozenset()
@@ -77,6 +80,12 @@ class Kind:
     @property
     def api_version(self) -> str:
         return f"{GROUP}/{VERSION}"
+
+    @property
+    def writes_job_logs(self) -> bool:
+        """A job whose instances log to one group, a stream each, named after the job (an
+        endpoint has a group of its own and never ends: its logs are not followed)."""
+        return bool(self.log_group) and "{name}" not in self.log_group
 
     @property
     def name_prefix(self) -> str:
@@ -104,6 +113,7 @@ TRAINING_JOB = Kind(
     component_name="Sagemaker - TrainingJob",
     console_path="jobs/{name}",
     log_group="/aws/sagemaker/TrainingJobs",
+    metrics_source="training",
 )
 
 
@@ -132,6 +142,7 @@ def _new_job(name: str, **details: Any) -> Kind:
 
 HYPER_PARAMETER_TUNING_JOB = _new_job(
     "HyperParameterTuningJob",
+    metrics_source="tuning",
     name_pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$",
     short_name="hpo",
     console_path="hyper-tuning-jobs/{name}",

@@ -25,14 +25,16 @@ from ack_components.interface import (
     INTEGER,
     JSON_ARRAY,
     JSON_OBJECT,
+    METRICS,
     SAGEMAKER_RESOURCE_NAME,
     UI_METADATA,
     Output,
 )
 from ack_components.kinds import Kind
 
-#: The UI metadata's file name under ``--outputs-dir``.
+#: The UI metadata's and metrics' file names under ``--outputs-dir``.
 UI_METADATA_FILE = "mlpipeline-ui-metadata.json"
+METRICS_FILE = "mlpipeline-metrics.json"
 
 
 def values(
@@ -98,32 +100,12 @@ def links(kind: Kind, region: str, name: str) -> dict[str, str]:
     return found
 
 
-def ui_metadata(
-    kind: Kind, resource: dict[str, Any], region: str, name: str, outcome: str
-) -> dict[str, Any]:
-    status = resource.get("status") or {}
-    arn = (status.get("ackResourceMetadata") or {}).get("arn", "")
-    rows = [
-        ("Outcome", outcome),
-        ("Status", status.get(kind.status_field or "", "")),
-        ("Secondary status", status.get("secondaryStatus", "")),
-        ("Failure reason", status.get("failureReason", "")),
-        ("ARN", arn),
-        ("Model artifacts", (status.get("modelArtifacts") or {}).get("s3ModelArtifacts", "")),
-        *(
-            (label.capitalize(), f"[open]({url})")
-            for label, url in links(kind, region, name).items()
-        ),
-    ]
-    table = "\n".join(f"| {label} | {value} |" for label, value in rows if value)
-    markdown = f"## {kind.name} {name}\n\n| | |\n|---|---|\n{table}\n"
-    return {"outputs": [{"type": "markdown", "storage": "inline", "source": markdown}]}
-
-
 def directory_paths(outputs: tuple[Output, ...], directory: Path) -> dict[str, Path]:
-    """``--outputs-dir``: each output at ``DIR/<output name>``, the UI metadata beside them."""
+    """``--outputs-dir``: each output at ``DIR/<output name>``, the UI metadata and the
+    metrics beside them."""
     paths = {output.name: directory / output.name for output in outputs}
     paths[UI_METADATA.name] = directory / UI_METADATA_FILE
+    paths[METRICS.name] = directory / METRICS_FILE
     return paths
 
 

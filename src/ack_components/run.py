@@ -28,7 +28,20 @@ from typing import Any, TextIO
 
 from kubernetes.client.exceptions import ApiException
 
-from ack_components import apply, interface, kinds, kube, naming, outputs, render, schema, status
+from ack_components import (
+    apply,
+    interface,
+    job_logs,
+    kinds,
+    kube,
+    metrics,
+    naming,
+    outputs,
+    render,
+    schema,
+    status,
+    ui_summary,
+)
 from ack_components.interface import NOT_SET, InputError
 from ack_components.kinds import Kind
 from ack_components.naming import InvalidName
@@ -52,6 +65,7 @@ class Prepared:
     resource: dict[str, Any]
     policy: status.Policy
     leave_running: bool
+    stream_logs: bool = False
 
 
 class Interrupted(Exception):
@@ -156,6 +170,7 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
             timeout=seconds("timeout_seconds"),
         ),
         leave_running=values["leave_running_on_stop"] is True,
+        stream_logs=values.get(interface.STREAM_JOB_LOGS.name) is True,
     )
 
 
@@ -246,15 +261,19 @@ def _apply_and_follow(
         say(f"  {label}: {url}")
 
     clock = time.monotonic
+    follower = _job_logs(prepared, say, clock)
     before = applied.resource.get("status") if applied.updated_fields else None
     tracker = status.Tracker(started=clock(), status_before_update=before or None)
     verdict: status.Verdict = status.Waiting(None, None, None)
     last: dict[str, Any] | None = applied.resource
     shown: tuple[Any, ...] = ()
+    timeline: list[tuple[float, str]] = []  # (wall time, status) as the step saw them
 
     def window() -> float:
         at = verdict.recheck_at if isinstance(verdict, status.Waiting) else None
-        return (at - clock()) if at is not None else float(MAX_WINDOW)
+        wait = (at - clock()) if at is not None else float(MAX_WINDOW)
+        logs_due = follower.due_in()
+        return wait if logs_due is None else min(wait, logs_due)
 
     def snapshots() -> Iterator[Any]:
         yield applied.resource
@@ -266,6 +285,7 @@ def _apply_and_follow(
         return f"[{clock() - tracker.started:7.1f}s]"
 
     for snapshot in snapshots():
+        follower.poll()
         if snapshot is not TICK:
             last = snapshot
         if last is not None and last is not reported:
@@ -279,16 +299,26 @@ def _apply_and_follow(
         if seen != shown and verdict.status is not None:
             shown = seen
             say(f"{elapsed()} {verdict.status} / {verdict.secondary or '-'}")
+            timeline.append((time.time(), f"{verdict.status} / {verdict.secondary or '-'}"))
 
+    follower.poll(force=True)  # the job's last lines, before the verdict
     outcome = "Succeeded" if isinstance(verdict, status.Done) else "Failed"
     final = last or {}
     arn = ((final.get("status") or {}).get("ackResourceMetadata") or {}).get("arn")
     texts = outputs.values(
         interface.outputs(kind, schema.bundled(kind.name)), final, name if kind.name_field else arn
     )
+    if isinstance(verdict, status.Done):
+        timeline.append((time.time(), verdict.status))
+    elif isinstance(verdict, status.Failed):
+        timeline.append((time.time(), f"failed: {verdict.reason}"))
     texts[interface.UI_METADATA.name] = json.dumps(
-        outputs.ui_metadata(kind, final, prepared.region, name, outcome)
+        ui_summary.ui_metadata(kind, final, prepared.region, name, outcome, timeline)
     )
+    if kind.metrics_source:
+        texts[interface.METRICS.name] = json.dumps(
+            _metrics(prepared, final, say, said=follower.why_not)
+        )
     outputs.write(texts, output_paths)
     if isinstance(verdict, status.Done):
         say(f"{elapsed()} done: {verdict.status}")
@@ -296,6 +326,36 @@ def _apply_and_follow(
     assert isinstance(verdict, status.Failed)
     say(f"error: {verdict.reason}" + (f"\nhint: {verdict.hint}" if verdict.hint else ""))
     return EXIT_FAILED
+
+
+def _metrics(
+    prepared: Prepared, final: dict[str, Any], say: Callable[[str], None], said: str = ""
+) -> dict[str, Any]:
+    """The run metrics KFP's UI shows; none when unreadable, with a line saying why (unless
+    the job logs' line ``said`` it already)."""
+    try:
+        found = metrics.collect(prepared.kind, final, prepared.region, prepared.name)
+    except metrics.Unavailable as why:
+        if str(why) != said:
+            say(f"metrics: unavailable: {why}")
+        found = []
+    document = metrics.document(found)
+    for metric in document["metrics"]:
+        say(f"metric {metric['name']} = {metric['numberValue']}")
+    return document
+
+
+def _job_logs(
+    prepared: Prepared, say: Callable[[str], None], clock: Callable[[], float]
+) -> job_logs.Follower:
+    """The job's own log, where the kind writes one and the input asks for it."""
+    if not prepared.stream_logs:
+        return job_logs.Follower(None, say, clock)
+    try:
+        logs = job_logs.open_logs(prepared.kind, prepared.region, prepared.name)
+    except job_logs.Unavailable as why:
+        return job_logs.Follower(None, say, clock, why_not=str(why))
+    return job_logs.Follower(logs, say, clock)
 
 
 def _on_interrupt(

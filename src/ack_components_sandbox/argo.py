@@ -19,9 +19,11 @@ This module deploys that on the sandbox, the way KFP's own manifests do
   there) and Argo's executor Role (``workflowtaskresults`` create/patch), bound to
   ``default-editor`` beside the components' own Role.
 
-Two sandbox differences, both said here: the node has no cluster DNS, so the artifact
-repository's endpoint is ``minio-service``'s cluster IP rather than its DNS name; and
-``DEFAULT_REQUEUE_TIME`` is 2 s (Argo's default, 10 s, is the pause between steps).
+Three sandbox differences, all said here: the node has no cluster DNS, so the artifact
+repository's endpoint is ``minio-service``'s cluster IP rather than its DNS name;
+``DEFAULT_REQUEUE_TIME`` is 2 s (Argo's default, 10 s, is the pause between steps); and
+every step's main container gets the sandbox's AWS account in its environment (the
+emulator's endpoint and keys), where pods on AWS get theirs from IRSA.
 """
 
 from __future__ import annotations
@@ -112,8 +114,10 @@ def crds() -> list[dict[str, Any]]:
     return _upstream("base/crds/minimal")
 
 
-def config_map(artifact_endpoint: str) -> dict[str, Any]:
-    """``workflow-controller-configmap`` as KFP 1.8.5 patches it."""
+def config_map(artifact_endpoint: str, step_env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``workflow-controller-configmap`` as KFP 1.8.5 patches it; ``step_env`` is set in
+    every step's main container (``mainContainer``): the sandbox's AWS account, where a
+    cluster on AWS gives pods theirs through IRSA."""
     repository = {
         "archiveLogs": True,
         "s3": {
@@ -132,15 +136,19 @@ def config_map(artifact_endpoint: str) -> dict[str, Any]:
             "limits": {"cpu": "0.5", "memory": "512Mi"},
         },
     }
+    data = {
+        "containerRuntimeExecutor": "emissary",
+        "artifactRepository": yaml.safe_dump(repository, sort_keys=False),
+        "executor": yaml.safe_dump(executor, sort_keys=False),
+    }
+    if step_env:
+        env = [{"name": name, "value": value} for name, value in sorted(step_env.items())]
+        data["mainContainer"] = yaml.safe_dump({"env": env}, sort_keys=False)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "workflow-controller-configmap", "namespace": NAMESPACE},
-        "data": {
-            "containerRuntimeExecutor": "emissary",
-            "artifactRepository": yaml.safe_dump(repository, sort_keys=False),
-            "executor": yaml.safe_dump(executor, sort_keys=False),
-        },
+        "data": data,
     }
 
 
@@ -157,7 +165,9 @@ def namespace() -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}}
 
 
-def controller_manifests(artifact_endpoint: str) -> list[dict[str, Any]]:
+def controller_manifests(
+    artifact_endpoint: str, step_env: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Argo's controller in ``kubeflow``: namespaced objects get the namespace, the
     cluster role binding names the service account there, the Deployment runs KFP's
     images and arguments."""
@@ -185,7 +195,7 @@ def controller_manifests(artifact_endpoint: str) -> list[dict[str, Any]]:
             container["env"].append({"name": "DEFAULT_REQUEUE_TIME", "value": REQUEUE_TIME})
             container["resources"] = {"requests": {"cpu": "100m", "memory": "200Mi"}}
         docs.append(doc)
-    docs += [config_map(artifact_endpoint), secret(NAMESPACE)]
+    docs += [config_map(artifact_endpoint, step_env), secret(NAMESPACE)]
     return docs
 
 
@@ -241,9 +251,15 @@ class ArgoState:
     applied: tuple[str, ...]
 
 
-def install(api: Any, artifact_host: str, artifact_port: int, timeout: float = 120.0) -> ArgoState:
+def install(
+    api: Any,
+    artifact_host: str,
+    artifact_port: int,
+    step_env: dict[str, str] | None = None,
+    timeout: float = 120.0,
+) -> ArgoState:
     """Argo's CRDs, the artifact service, the controller and the profile's part; waits
-    until the workflow-controller is available."""
+    until the workflow-controller is available. ``step_env``: see ``config_map``."""
     from kubernetes import client
 
     from ack_components_sandbox import crds as crd_install
@@ -252,6 +268,8 @@ def install(api: Any, artifact_host: str, artifact_port: int, timeout: float = 1
     applied = workloads.apply(api, [namespace(), *artifact_service(artifact_host, artifact_port)])
     service = client.CoreV1Api(api).read_namespaced_service(ARTIFACT_SERVICE, NAMESPACE)
     endpoint = f"{service.spec.cluster_ip}:{ARTIFACT_PORT}"  # no cluster DNS on the node
-    applied += workloads.apply(api, [*controller_manifests(endpoint), *profile_manifests()])
+    applied += workloads.apply(
+        api, [*controller_manifests(endpoint, step_env), *profile_manifests()]
+    )
     workloads.wait_available(api, NAMESPACE, "workflow-controller", timeout)
     return ArgoState(endpoint, tuple(applied))

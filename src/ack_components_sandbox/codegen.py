@@ -72,7 +72,7 @@ def component_yaml(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> 
             args.append({"if": {"cond": {"isPresent": spec.name}, "then": pair}})
         else:
             args += pair
-    for output in (*outs, interface.UI_METADATA):
+    for output in (*outs, *interface.kfp_outputs(kind)):
         args += [interface.output_flag(output), {"outputPath": output.name}]
     document = {
         "name": kind.component_name,
@@ -90,7 +90,7 @@ def component_yaml(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> 
         "inputs": [_input_entry(spec) for spec in ins],
         "outputs": [
             {"name": o.name, "type": o.type, "description": o.description}
-            for o in (*outs, interface.UI_METADATA)
+            for o in (*outs, *interface.kfp_outputs(kind))
         ],
         "implementation": {
             "container": {
@@ -123,7 +123,10 @@ def readme(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> str:
         f"{f'`{s.default}`' if s.default else '-'} | {cell(s.description)} |"
         for s in ins
     )
-    output_rows = "\n".join(f"| `{o.name}` | {o.type} | {cell(o.description)} |" for o in outs)
+    output_rows = "\n".join(
+        f"| `{o.name}` | {o.type} | {cell(o.description)} |"
+        for o in (*outs, *interface.kfp_outputs(kind))
+    )
     return f"""<!-- {HEADER} -->
 # {kind.component_name}
 

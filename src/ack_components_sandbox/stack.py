@@ -169,7 +169,7 @@ def up(
         state["node_ready_seconds"] = round(time.monotonic() - node_started, 2)
         write_state(root, state)
         _controller_deployment(root, state, client, emulator.url)
-        _pipelines(root, state, client)
+        _pipelines(root, state, client, emulator.url)
         if "argo" in state:
             _kubeflow_pipelines(root, state, client)
     state["ready_seconds"] = round(time.monotonic() - started, 2)
@@ -194,8 +194,9 @@ def _controller_deployment(root: Path, state: dict[str, Any], client: Any, url: 
     }
 
 
-def _pipelines(root: Path, state: dict[str, Any], client: Any) -> None:
-    """On the node: the artifact store and Argo, where Argo is built (else ``argo_skipped``)."""
+def _pipelines(root: Path, state: dict[str, Any], client: Any, emulator_url: str) -> None:
+    """On the node: the artifact store and Argo, where Argo is built (else ``argo_skipped``);
+    the steps get the emulator as their AWS endpoint (the job logs they follow)."""
     skipped = argo.unavailable()
     if skipped is not None:
         state["argo_skipped"] = skipped
@@ -210,7 +211,12 @@ def _pipelines(root: Path, state: dict[str, Any], client: Any) -> None:
         )
         state["artifact_store"] = store.to_json()
         write_state(root, state)
-        installed = argo.install(client, store.host, store.port)
+        step_env = {
+            "AWS_ENDPOINT_URL": emulator_url,
+            "AWS_DEFAULT_REGION": REGION,
+            **controller_process.EMULATOR_CREDENTIALS,
+        }
+        installed = argo.install(client, store.host, store.port, step_env)
     except Exception as error:
         down(root)
         raise SandboxError(f"Argo: {error}") from error

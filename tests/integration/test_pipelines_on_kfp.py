@@ -222,8 +222,11 @@ def test_the_deploy_sample_runs_to_succeeded_through_kfp(
     # KFP's record of the run, and the Workflow its API server made of it.
     detail = kfp_client.get_run(run_id)
     assert detail.run.status == "Succeeded"
-    references = {(r.key.type, r.key.id) for r in detail.run.resource_references}
-    assert ("NAMESPACE", NAMESPACE) in references
+    experiment = next(
+        r.key.id for r in detail.run.resource_references if r.key.type == "EXPERIMENT"
+    )
+    owner = kfp_client.get_experiment(experiment_id=experiment).resource_references
+    assert ("NAMESPACE", NAMESPACE) in {(r.key.type, r.key.id) for r in owner}
     made = workflow(api, name)
     assert made["spec"]["serviceAccountName"] == profile.SERVICE_ACCOUNT
     assert made["metadata"]["labels"]["pipeline/runid"] == run_id

@@ -54,7 +54,8 @@ def test_component_loads_with_kfp_and_matches_the_interface(kind: kinds.Kind) ->
         for i in interface.inputs(kind, crd_schema)
     ]
     assert [(o.name, o.type) for o in spec.outputs] == [
-        (o.name, o.type) for o in (*interface.outputs(kind, crd_schema), interface.UI_METADATA)
+        (o.name, o.type)
+        for o in (*interface.outputs(kind, crd_schema), *interface.kfp_outputs(kind))
     ]
     assert spec.implementation.container.command == ["ack-components", "run", kind.name]
 
@@ -69,9 +70,8 @@ def test_every_input_and_output_is_described_in_a_sentence(kind: kinds.Kind) -> 
         assert 10 < len(description) <= 330, (entry["name"], description)
         assert description.endswith("."), (entry["name"], description)
         assert "http" not in description and " * " not in description, description
-        if entry["name"] != interface.UI_METADATA.name:
-            assert f"| `{entry['name']}` |" in readme
-            assert f"| {description.replace('|', chr(92) + '|')} |" in readme
+        assert f"| `{entry['name']}` |" in readme
+        assert f"| {description.replace('|', chr(92) + '|')} |" in readme
 
 
 @pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)

@@ -74,12 +74,16 @@ class Resources:
 
 
 def printed(*statuses: dict[str, Any]) -> tuple[int, list[str]]:
-    """The exit code and the lines after "created" and the links, without elapsed times."""
+    """The exit code and the lines after "created" and the links, without elapsed times (and
+    without the lines about job logs and metrics, which need AWS credentials: see
+    test_job_logs.py)."""
     prepared = run.prepare(KIND, raw_inputs(training_job_name="kmeans"), "ml")
     lines: list[str] = []
     code = run._apply_and_follow(prepared, Resources(list(statuses)), {}, lines.append)  # type: ignore[arg-type]
     assert lines[0] == "created TrainingJob ml/kmeans (SageMaker name kmeans)"
-    progress = [line for line in lines[1:] if not line.startswith("  ")]
+    progress = [
+        line for line in lines[1:] if not line.startswith(("  ", "job logs: ", "metrics: "))
+    ]
     return code, [re.sub(r"^\[ *[0-9.]+s\] ", "", line) for line in progress]
 
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ack_components_sandbox.emulator.training import Job
+from ack_components_sandbox.emulator.training import EPOCHS, Job, train_loss
 
 GROUP = "/aws/sagemaker/TrainingJobs"
-EPOCHS = 5
 #: Where in the job's run the epochs fall (the Training phase of ``training.PHASES``).
 TRAINING_SPAN = (0.4, 0.8)
 
@@ -51,7 +50,7 @@ def _script(job: Job) -> list[tuple[float, str]]:
     ]
     for epoch in range(1, EPOCHS + 1):
         at = begin + (end - begin) * epoch / (EPOCHS + 1)
-        lines.append((at, f"epoch {epoch}/{EPOCHS}: train_loss={0.9 * 0.6**epoch:.4f}"))
+        lines.append((at, f"epoch {epoch}/{EPOCHS}: train_loss={train_loss(epoch):.4f}"))
     if job.fail_reason is not None:
         lines.append((job.duration, f"ERROR: {job.fail_reason}"))
     else:
