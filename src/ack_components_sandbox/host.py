@@ -231,7 +231,8 @@ def _remove_links(bridge: str) -> list[str]:
     for name in [*names, bridge]:
         if _link_exists(name):
             done = subprocess.run(["ip", "link", "delete", name], capture_output=True, text=True)
-            if done.returncode != 0:
+            # A veth goes with its pod's network namespace: gone meanwhile is done.
+            if done.returncode != 0 and _link_exists(name):
                 problems.append(f"link {name}: {done.stderr.strip()}")
     return problems
 

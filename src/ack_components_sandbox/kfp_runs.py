@@ -69,3 +69,9 @@ class KfpRun(pipelines.FollowedRun):
     def terminate(self) -> None:
         """KFP's ``TerminateRun`` (kfp 1.8's client has no method of its own for it)."""
         self.client._run_api.terminate_run(self.name)
+
+
+def experiment_of(kfp_client: Any, run_id: str) -> str:
+    """The id of the experiment a run belongs to (its page lists the runs and their metrics)."""
+    references = kfp_client.get_run(run_id).run.resource_references or []
+    return str(next(r.key.id for r in references if r.key.type == "EXPERIMENT"))

@@ -49,6 +49,9 @@ class UIState:
     def run_url(self, run_id: str) -> str:
         return f"{self.url}/#/runs/details/{run_id}"
 
+    def experiment_url(self, experiment_id: str) -> str:
+        return f"{self.url}/#/experiments/details/{experiment_id}"
+
     def processes(self) -> tuple[ProcessRef, ProcessRef]:
         return self.ingress, self.server
 

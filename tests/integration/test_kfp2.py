@@ -56,7 +56,10 @@ def test_every_component_loads_with_its_interface(
         i.name: V2_TYPES[i.type] for i in interface.inputs(kind, crd_schema)
     }
     outputs = {o.name: V2_TYPES[o.type] for o in interface.outputs(kind, crd_schema)}
-    assert loaded["outputs"] == outputs | {"mlpipeline_ui_metadata": "system.Artifact@0.0.1"}
+    ui = {"mlpipeline_ui_metadata": "system.Artifact@0.0.1"}
+    if kind.metrics_source:  # KFP v2 takes the Metrics type as its own metrics artifact
+        ui["mlpipeline_metrics"] = "system.Metrics@0.0.1"
+    assert loaded["outputs"] == outputs | ui
 
 
 def test_a_pipeline_passes_one_components_output_to_the_next(compiled: dict[str, Any]) -> None:

@@ -290,7 +290,54 @@ def test_a_failing_job_fails_its_step_and_the_run_with_the_reason_in_its_log(
     assert "step sagemaker-trainingjob: Failed" in done.stdout
     assert f"run {name}: Failed" in done.stdout
     log = done.stdout.split("--- last lines of step sagemaker-trainingjob:", 1)[1]
-    assert reason in log
+    # The job's own log ends the step's, then the verdict.
+    lines = log.rstrip().splitlines()
+    job_line = next(i for i, line in enumerate(lines) if line.endswith(f"] ERROR: {reason}"))
+    verdict = next(i for i, line in enumerate(lines) if line.startswith("error: "))
+    assert job_line < verdict and reason in lines[verdict], log
+    # after the verdict, only the executor's exit line and the run's end: no job line
+    assert not any(line.startswith("[") for line in lines[verdict + 1 :]), log
+
+
+def test_a_two_instance_jobs_log_metrics_and_summary_reach_the_step_and_kfp(
+    sandbox: dict[str, Any], api: Any, kfp_client: Any
+) -> None:
+    resources_json = json.dumps(
+        {"instanceCount": 2, "instanceType": "ml.m5.large", "volumeSizeInGB": 5}
+    )
+    done = run(
+        sandbox,
+        TAGGED,
+        "-p",
+        f"resource_config={resources_json}",
+        "-p",
+        tags(**{SECONDS_TAG: "15"}),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    run_id, name = run_name(done.stdout), workflow_name(done.stdout)
+    step = next(s for s in pipelines.steps(workflow(api, name)))
+    log = client.CoreV1Api(api).read_namespaced_pod_log(step.id, NAMESPACE, container="main")
+    for instance in ("algo-1-", "algo-2-"):
+        own = [
+            line.split("] ", 1)[1] for line in log.splitlines() if line.startswith(f"[{instance}")
+        ]
+        assert own[0].startswith("Starting training on 2 x ml.m5.large"), log
+        epochs = [line.split(":")[0] for line in own if line.startswith("epoch ")]
+        assert epochs == [f"epoch {n}/5" for n in range(1, 6)], log  # in order, none twice
+        assert own[-1] == "Training complete", log
+    assert log.index("Training complete") < log.index("done: Completed")
+
+    # The run's metrics, as KFP's persistence agent read them from the archived file.
+    reported = wait_for(
+        "KFP to record the run's metrics", lambda: kfp_client.get_run(run_id).run.metrics
+    )
+    assert [(m.name, m.number_value, m.format) for m in reported] == [("train-loss", 0.07, "RAW")]
+    objects = archived(sandbox, f"artifacts/{name}/")
+    summary = json.loads(
+        untar_one(next(v for k, v in objects.items() if k.endswith("/mlpipeline-ui-metadata.tgz")))
+    )
+    card = summary["outputs"][0]["source"]
+    assert "### Status timeline" in card and "| resourceConfig.instanceCount | 2 |" in card
 
 
 def test_terminating_the_run_from_the_kfp_api_stops_the_job_within_the_grace_period(
@@ -422,10 +469,11 @@ ARTIFACTS = Path(os.environ.get("ACK_COMPONENTS_TEST_ARTIFACTS", REPO / "test-ar
 
 
 def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
-    sandbox: dict[str, Any], deployed: subprocess.CompletedProcess[str]
+    sandbox: dict[str, Any], kfp_client: Any, deployed: subprocess.CompletedProcess[str]
 ) -> None:
     """What a user looks for in the run's page: the graph with every step succeeded, then
-    a step's inputs and outputs, its logs and its UI metadata (the summary table)."""
+    a step's inputs and outputs, its logs (the job's own lines among them) and its UI
+    metadata (the summary card); then the run's metrics in its experiment's runs list."""
     from ack_components_sandbox.testing import browser
 
     why_not = browser.unavailable()
@@ -466,9 +514,23 @@ def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
 
         page.get_by_role("button", name="Logs", exact=True).click()
         page.get_by_text("created TrainingJob").first.wait_for(timeout=30_000)
+        page.get_by_text("Training complete").first.wait_for(timeout=30_000)  # the job's own log
         page.screenshot(path=shots / "step-logs.png")
 
         page.get_by_role("button", name="Visualizations", exact=True).click()
         page.get_by_role("heading", name="TrainingJob").wait_for(timeout=30_000)
-        assert "Completed" in panel.inner_text()
+        shown = panel.inner_text()
+        assert "Completed" in shown and "Status timeline" in shown, shown
         page.screenshot(path=shots / "step-visualizations.png")
+
+        # The run's metrics, in its experiment's runs list (KFP 1.8's metrics view).
+        experiment = kfp_runs.experiment_of(kfp_client, run_id)
+        page.goto(kfp_ui.UIState.from_json(sandbox["kfp_ui"]).experiment_url(experiment))
+        page.get_by_role("columnheader", name="train-loss").wait_for(timeout=30_000)
+        row = page.get_by_role("row").filter(has_text=run_name_of(kfp_client, run_id))
+        assert "0.070" in row.inner_text()
+        page.screenshot(path=shots / "run-metrics.png")
+
+
+def run_name_of(kfp_client: Any, run_id: str) -> str:
+    return str(kfp_client.get_run(run_id).run.name)
