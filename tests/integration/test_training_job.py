@@ -12,6 +12,7 @@ import pytest
 from harness import Harness, synced
 from kubernetes import client, config
 
+from ack_components import ui_summary
 from ack_components_sandbox import crds
 from ack_components_sandbox.controlplane import ControlPlane
 
@@ -62,7 +63,7 @@ def test_completed_job_exits_0_and_writes_each_output_by_its_type(harness: Harne
     assert json.loads(run.written("model_artifacts")) == {"s3ModelArtifacts": ARTIFACTS}
     assert run.written("warm_pool_status") == "null"
     ui = run.output("mlpipeline-ui-metadata.json")
-    assert ARTIFACTS in ui["outputs"][0]["source"]
+    assert ui_summary.escape(ARTIFACTS) in ui["outputs"][0]["source"]
 
 
 @pytest.mark.parametrize(
