@@ -36,6 +36,17 @@ def synced(status: str = "True") -> dict[str, Any]:
     return {"type": "ACK.ResourceSynced", "status": status}
 
 
+def without_aws() -> dict[str, str]:
+    """This environment as a pod without any AWS identity sees it: the component runs as
+    on a cluster whose pods have no IRSA, whatever this machine has configured."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return env | {
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
 @dataclass
 class Component:
     """One run of the component CLI in its own process."""
@@ -88,7 +99,7 @@ class Harness:
         for key, value in merged.items():
             argv += [f"--{key}", value]
         process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy()
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=without_aws()
         )
         return Component(process, outputs_dir, kind)
 

@@ -50,6 +50,12 @@ def test_completed_job_exits_0_and_writes_each_output_by_its_type(harness: Harne
     code, log = run.wait()
     assert code == 0, log
     assert "InProgress / Training" in log
+    # No AWS identity in the pod: one line says why there are no job logs (nor metrics).
+    about_aws = [line for line in log.splitlines() if "AWS credentials" in line]
+    assert about_aws == [
+        "job logs: unavailable: no AWS credentials in the pod (IRSA, environment or instance "
+        "profile); the step carries on without them"
+    ], log
     assert run.output("model_artifacts") == {"s3ModelArtifacts": ARTIFACTS}
     assert run.output("training_job_status") == "Completed"
     assert run.output("sagemaker_resource_name") == "kmeans-ok"
