@@ -17,7 +17,7 @@ from typing import Any
 
 from ack_components_sandbox import binaries
 from ack_components_sandbox.controlplane import free_port
-from ack_components_sandbox.processes import ProcessRef, answers_ok, spawn
+from ack_components_sandbox.processes import ProcessRef, answers_ok, exit_code, spawn
 
 #: Any static key works with the emulator; the controller refuses to start without one.
 EMULATOR_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "ackcomponents", "AWS_SECRET_ACCESS_KEY": "sandbox"}
@@ -115,7 +115,9 @@ def start(
     while time.monotonic() < deadline:
         if healthy(state):
             return state
-        if not process.is_running():
+        # Ended for sure (reaped, so all it wrote is in the log), not a glance at /proc
+        # that can miss a process still starting up.
+        if exit_code(process) is not None:
             raise ControllerError(
                 f"it exited at start: {first_error(log)}\nlast lines of {log}:\n"
                 f"{process.log_tail()}"

