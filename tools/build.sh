@@ -11,6 +11,9 @@
 #   tools/build.sh kfp            the Kubeflow Pipelines backend: API server, persistence
 #                                 agent, scheduled-workflow controller
 #   tools/build.sh kfp-ui         the Kubeflow Pipelines UI (frontend/ and its server)
+#   tools/build.sh training-operator
+#                                 Kubeflow's training operator (PyTorchJob and the other
+#                                 kubeflow.org/v1 jobs), from the Go module proxy
 #   tools/build.sh crds           unpacks the controller source and downloads the
 #                                 training-operator module (they carry the CRDs)
 # Cache root: $ACK_COMPONENTS_CACHE (default ~/.cache/ack-components).
@@ -220,6 +223,26 @@ kfp_ui() {
   rm -rf "$out" "$work"
   mv "$out.tmp" "$out"
   echo "built $out in $((SECONDS - t0)) s" >&2
+}
+
+# The module cache is read-only: the operator builds from a writable copy in the cache.
+training_operator_source() {
+  local v=$TRAINING_OPERATOR_VERSION dir="$cache/src/training-operator-$TRAINING_OPERATOR_VERSION" mod staging
+  [ -f "$dir/go.mod" ] && { echo "$dir"; return 0; }
+  mod=$(go mod download -json "github.com/kubeflow/training-operator@v$v" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
+  [ -n "$mod" ] || fail_network "training-operator v$v"
+  mkdir -p "$(dirname "$dir")"
+  staging=$(mktemp -d "$dir.XXXX")
+  cp -r "$mod/." "$staging/"
+  chmod -R u+w "$staging"
+  mv "$staging" "$dir"
+  echo "$dir"
+}
+
+training_operator() {
+  build "$(training_operator_source)" ./cmd/training-operator.v1 \
+    "$cache/bin/training-operator-$TRAINING_OPERATOR_VERSION/manager"
 }
 
 crds() {

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ack_components.kinds import Kind
@@ -136,6 +136,25 @@ OPTIONS = (
     ),
 )
 
+
+def cluster_options(kind: Kind) -> tuple[Input, ...]:
+    """The engine options of a kind the cluster runs: no ACK conditions, so no grace for
+    ACK.Recoverable; its own controller named; stopping deletes the job and its pods."""
+    named = {
+        "status_timeout_seconds": (
+            f"Fail if {kind.controller} writes no .status within this many seconds (0: no limit)."
+        ),
+        "leave_running_on_stop": (
+            "When the step is stopped, leave the job running instead of deleting it."
+        ),
+    }
+    return tuple(
+        replace(option, description=named.get(option.name, option.description))
+        for option in OPTIONS
+        if option.name != "recoverable_grace_seconds"
+    )
+
+
 #: For the jobs that write CloudWatch logs (``Kind.writes_job_logs``).
 STREAM_JOB_LOGS = Input(
     "stream_job_logs",
@@ -154,6 +173,39 @@ RESOURCE_NAME = Input(
     "derived from run_id and the inputs. Give the same name again to update the resource.",
 )
 
+#: For a cluster workload (a PyTorchJob): the handle a re-run uses to find the job again.
+JOB_NAME = Input(
+    "resource_name",
+    STRING,
+    "Name of the job's custom resource; when empty, derived from run_id and the inputs, so a "
+    "retried step re-attaches instead of starting a second job.",
+)
+
+#: For kinds whose pods run the work (``Kind.pod_label``).
+STREAM_POD_LOGS = Input(
+    "stream_job_logs",
+    BOOL,
+    "Print the job's pod logs (every replica's) into the step's log while it runs; needs get "
+    "and list on pods and get on pods/log (`ack-components rbac --pytorchjobs`).",
+    default="True",
+)
+
+#: Where a cluster job's script writes its model: each replica's ``MODEL_ARTIFACT_URL``,
+#: handed on as the output of the same name, as the TrainingJob component hands on
+#: SageMaker's ``model.tar.gz``.
+MODEL_ARTIFACT_URL = Input(
+    "model_artifact_url",
+    STRING,
+    "Where the training script writes its model (an s3:// URI, e.g. .../model.tar.gz): "
+    "every replica container gets it as the environment variable MODEL_ARTIFACT_URL, and the "
+    "step hands it on as the output model_artifact_url.",
+)
+MODEL_ARTIFACT_URL_OUTPUT = Output(
+    "model_artifact_url",
+    STRING,
+    "Where the job's model was written (the model_artifact_url input; empty when none).",
+)
+
 #: A pipeline-engine placeholder left as it was: the engine did not substitute it.
 UNSUBSTITUTED = re.compile(r"\{\{[^}]*\}\}")
 
@@ -164,6 +216,8 @@ SAGEMAKER_RESOURCE_NAME = Output(
 ARN_AS_RESOURCE_NAME = Output(
     "sagemaker_resource_name", STRING, "The ARN of the SageMaker resource (it has no name)."
 )
+#: A cluster workload's name (given or derived).
+JOB_NAME_OUTPUT = Output("resource_name", STRING, "The name of the job's custom resource.")
 
 
 #: KFP v1 shows this output's markdown in its UI (the compiler maps the name to mlpipeline-ui-metadata).
@@ -252,6 +306,9 @@ def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
         )
         for field, schema in sorted(spec["properties"].items())
     )
+    if not kind.on_sagemaker:
+        logs = (STREAM_POD_LOGS,) if kind.pod_label else ()
+        return (*fields, JOB_NAME, MODEL_ARTIFACT_URL, *cluster_options(kind), *logs)
     handle = () if kind.name_field else (RESOURCE_NAME,)
     logs = (STREAM_JOB_LOGS,) if kind.writes_job_logs else ()
     return (REGION, *fields, *handle, *OPTIONS, *logs)
@@ -279,6 +336,8 @@ def outputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Output, ...]:
         for field, type_ in kind.legacy_outputs
         if field not in status
     )
+    if not kind.on_sagemaker:
+        return (*fields, JOB_NAME_OUTPUT, MODEL_ARTIFACT_URL_OUTPUT)
     named = SAGEMAKER_RESOURCE_NAME if kind.name_field else ARN_AS_RESOURCE_NAME
     return (*fields, *legacy, named)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
@@ -60,6 +60,10 @@ def rendered(line: LogLine, job: str) -> str:
 
 class Unavailable(Exception):
     """Job logs cannot be read here; the message says why."""
+
+
+class NotNow(Exception):
+    """This poll failed (throttling, the connection): the next resumes where it stopped."""
 
 
 @dataclass
@@ -103,16 +107,21 @@ class JobLogs:
 
     def poll(self) -> list[str]:
         """The lines written since the last poll, rendered for the step's log. A stream
-        whose read fails is read again from the same place next time."""
+        whose read fails is read again from the same place next time. Raises
+        ``Unavailable`` when the role may not read logs, ``NotNow`` on a passing error."""
         new: dict[str, list[LogLine]] = {}
         try:
-            streams = self._streams()
+            for stream in self._streams():
+                new[stream] = self._read(stream)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            code = error.response.get("Error", {}).get("Code")
+            if code == "ResourceNotFoundException":
                 return []  # the job has not written yet
-            raise
-        for stream in streams:
-            new[stream] = self._read(stream)
+            if code in DENIED:
+                raise Unavailable(str(error)) from None
+            raise NotNow(str(error)) from None
+        except (BotoCoreError, OSError) as error:
+            raise NotNow(str(error)) from None
         return [rendered(line, self.job) for line in merged(new)]
 
 
@@ -125,21 +134,31 @@ def open_logs(kind: Kind, region: str, job: str) -> JobLogs:
     return JobLogs(client, kind.log_group, job)
 
 
+class Source(Protocol):
+    """Where a job's lines come from: new lines on each call, rendered for the step's log;
+    raises ``Unavailable`` (for good) or ``NotNow`` (for this call)."""
+
+    def poll(self) -> list[str]: ...
+
+
 class Follower:
     """What the run loop uses: polls at most every ``POLL_SECONDS``, says each new line,
-    and says once, then goes quiet, when logs cannot be read."""
+    and says once, then goes quiet, when logs cannot be read. ``what`` names them
+    ("job logs": SageMaker's; "pod logs": a cluster job's)."""
 
     def __init__(
         self,
-        logs: JobLogs | None,
+        logs: Source | None,
         say: Callable[[str], None],
         clock: Callable[[], float],
         why_not: str = "",
+        what: str = "job logs",
     ) -> None:
         self.logs, self.say, self.clock, self.why_not = logs, say, clock, why_not
+        self.what = what
         self.next_poll = clock()
         if logs is None and why_not:
-            say(f"job logs: unavailable: {why_not}; the step carries on without them")
+            say(f"{what}: unavailable: {why_not}; the step carries on without them")
 
     def due_in(self) -> float | None:
         """Seconds until the next poll (None: not following)."""
@@ -151,12 +170,11 @@ class Follower:
         self.next_poll = self.clock() + POLL_SECONDS
         try:
             lines = self.logs.poll()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in DENIED:
-                self.say(f"job logs: unavailable: {error}; the step carries on without them")
-                self.logs = None
-            return  # throttling and the like: the next poll resumes from the same place
-        except (BotoCoreError, OSError):
-            return  # the connection: likewise
+        except Unavailable as why:
+            self.say(f"{self.what}: unavailable: {why}; the step carries on without them")
+            self.logs = None
+            return
+        except NotNow:
+            return  # the next poll resumes from the same place
         for line in lines:
             self.say(line)

@@ -1,4 +1,4 @@
-"""The one table of SageMaker kinds: everything kind-specific that drives behaviour.
+"""The one table of kinds: everything kind-specific that drives behaviour.
 
 Each entry says where the kind lives in the Kubernetes API, which status field
 tells its progress and which values of it mean done, failed or still going,
@@ -12,6 +12,13 @@ Kinds whose status carries no SageMaker status value (a Model, an
 EndpointConfig, the monitoring job definitions) have ``status_field=None``:
 they are done once the controller reports their ARN and ``ACK.ResourceSynced``.
 
+A second API group joins the SageMaker kinds: Kubeflow's training operator serves
+``PyTorchJob`` (``kubeflow.org/v1``), so a pipeline can train on the cluster instead
+(``samples/hybrid_pipeline.py``). Its progress is its newest True condition (Created,
+Running, Restarting, Succeeded, Failed) and deleting it stops the job and its pods.
+``KINDS`` holds the SageMaker kinds (those the ACK controller serves); ``ALL_KINDS``
+adds the Kubeflow ones, and ``get`` finds either.
+
 Ground floor: imports nothing of ours.
 """
 
@@ -22,6 +29,7 @@ from typing import Any
 
 GROUP = "sagemaker.services.k8s.aws"
 VERSION = "v1alpha1"
+KUBEFLOW_GROUP = "kubeflow.org"
 
 
 @dataclass(frozen=True)
@@ -76,10 +84,25 @@ class Kind:
     #: Outputs the upstream component declared for status fields this CRD lacks
     #: (ACK name, KFP type); kept so pipelines that reference them still compile.
     legacy_outputs: tuple[tuple[str, str], ...] = ()
+    group: str = GROUP
+    version: str = VERSION
+    #: Whether the kind's progress is the type of its newest True condition (Kubeflow's
+    #: training jobs) rather than a status field.
+    progress_from_conditions: bool = False
+    #: Who reconciles the kind, as the step names it when nothing happens.
+    controller: str = "the ACK controller"
+    #: The label that marks the pods the job runs (its value: the job's name): the step
+    #: prints their logs. "" for kinds whose work runs elsewhere (SageMaker).
+    pod_label: str = ""
 
     @property
     def api_version(self) -> str:
-        return f"{GROUP}/{VERSION}"
+        return f"{self.group}/{self.version}"
+
+    @property
+    def on_sagemaker(self) -> bool:
+        """A SageMaker resource (region, ARN, console links), not a cluster workload."""
+        return self.group == GROUP
 
     @property
     def writes_job_logs(self) -> bool:
@@ -430,12 +453,36 @@ KINDS: dict[str, Kind] = {
     )
 }
 
+#: Distributed PyTorch on the cluster, run by Kubeflow's training operator (v1.9).
+PYTORCH_JOB = Kind(
+    name="PyTorchJob",
+    plural="pytorchjobs",
+    name_field=None,
+    group=KUBEFLOW_GROUP,
+    version="v1",
+    progress_from_conditions=True,
+    succeeded=frozenset({"Succeeded"}),
+    failed=frozenset({"Failed"}),
+    component_name="Kubeflow - PyTorchJob",
+    replaces_upstream=False,
+    granted_by_default=False,
+    controller="Kubeflow's training operator",
+    pod_label="training.kubeflow.org/job-name",
+    short_name="pytorch",
+    # Kubernetes object names (the operator checks them as DNS-1035 labels).
+    name_pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$",
+)
+
+#: Kinds of other API groups the components run; the cluster runs their work.
+KUBEFLOW_KINDS: dict[str, Kind] = {PYTORCH_JOB.name: PYTORCH_JOB}
+ALL_KINDS: dict[str, Kind] = {**KINDS, **KUBEFLOW_KINDS}
+
 
 def get(name: str) -> Kind:
     try:
-        return KINDS[name]
+        return ALL_KINDS[name]
     except KeyError:
-        known = ", ".join(sorted(KINDS))
+        known = ", ".join(sorted(ALL_KINDS))
         raise KeyError(f"unknown kind {name!r}; this version supports: {known}") from None
 
 

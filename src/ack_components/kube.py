@@ -17,7 +17,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from ack_components.kinds import GROUP, VERSION, Kind
+from ack_components.kinds import Kind
 
 SA_NAMESPACE_FILE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 
@@ -90,7 +90,7 @@ class Resources:
 
     @property
     def _path(self) -> str:
-        return f"/apis/{GROUP}/{VERSION}/namespaces/{self.namespace}/{self.kind.plural}"
+        return f"/apis/{self.kind.api_version}/namespaces/{self.namespace}/{self.kind.plural}"
 
     def _call(self, verb: str, method: str, path: str, **kwargs: Any) -> Any:
         try:
@@ -110,13 +110,13 @@ class Resources:
             if error.status == 404 and not (error.body or "").lstrip().startswith("{"):
                 # A missing object answers a JSON Status; a resource type not served, plain text.
                 raise KindNotServed(
-                    f"the API server does not serve {self.kind.plural}.{GROUP}: the ACK "
-                    "SageMaker controller's CRDs are not installed, or are older than this "
-                    "kind (run `ack-components doctor`)"
+                    f"the API server does not serve {self.kind.plural}.{self.kind.group}: "
+                    f"the CRDs of {self.kind.controller} are not installed, or are older "
+                    "than this kind (run `ack-components doctor`)"
                 ) from None
             if error.status == 403:
                 raise PermissionDenied(
-                    f"missing permission: {verb} {self.kind.plural}.{GROUP} in namespace "
+                    f"missing permission: {verb} {self.kind.plural}.{self.kind.group} in namespace "
                     f"{self.namespace!r} (see `ack-components rbac`); the API server said: "
                     f"{message(error)}"
                 ) from None

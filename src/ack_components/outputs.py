@@ -23,6 +23,7 @@ from ack_components.interface import (
     BOOL,
     FLOAT,
     INTEGER,
+    JOB_NAME_OUTPUT,
     JSON_ARRAY,
     JSON_OBJECT,
     METRICS,
@@ -38,14 +39,25 @@ METRICS_FILE = "mlpipeline-metrics.json"
 
 
 def values(
-    outputs: tuple[Output, ...], resource: dict[str, Any], name: str | None
+    outputs: tuple[Output, ...],
+    resource: dict[str, Any],
+    name: str | None,
+    derived: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """``name`` fills ``sagemaker_resource_name`` (None: not known, written empty)."""
+    """``name`` fills the resource-name output (``sagemaker_resource_name``, or a cluster
+    job's ``resource_name``; None: not known, written empty); ``derived`` gives the other
+    outputs no status field holds, by name."""
     status = resource.get("status") or {}
+    named = {SAGEMAKER_RESOURCE_NAME.name, JOB_NAME_OUTPUT.name}
     result = {}
     for output in outputs:
-        named = output.name == SAGEMAKER_RESOURCE_NAME.name
-        result[output.name] = text(output, name if named else status.get(output.field or ""))
+        if output.name in named:
+            value: Any = name
+        elif output.field is None:
+            value = (derived or {}).get(output.name)
+        else:
+            value = status.get(output.field)
+        result[output.name] = text(output, value)
     return result
 
 

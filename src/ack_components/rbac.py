@@ -3,7 +3,9 @@
 The components send exactly these requests on their kind's custom resources,
 in their own namespace: get (re-attach), create, watch (follow), patch (update a
 mutable field) and delete (stop on SIGTERM). Nothing else: no Secrets, no
-ConfigMaps, no pods, unlike the controller's ClusterRole the old docs bound.
+ConfigMaps, no pods, unlike the controller's ClusterRole the old docs bound. With
+``--pytorchjobs`` the step also runs PyTorchJobs and reads their pods and pod logs
+(it prints them into its own log).
 ``ack-components rbac`` prints (or applies) these manifests.
 """
 
@@ -17,12 +19,11 @@ from typing import Any
 import yaml
 
 from ack_components import kinds as kind_table
-from ack_components.kinds import GROUP, Kind
+from ack_components.kinds import GROUP, PYTORCH_JOB, Kind
 
 VERBS = ("get", "create", "watch", "patch", "delete")
 NAME = "ack-components"
 RBAC_API = "rbac.authorization.k8s.io/v1"
-PYTORCHJOBS = ("kubeflow.org", "pytorchjobs")
 LEGACY_CLUSTER_ROLE = "ack-sagemaker-controller"
 AGGREGATE_LABEL = "rbac.authorization.kubeflow.org/aggregate-to-kubeflow-edit"
 
@@ -45,7 +46,12 @@ def rules(
     verbs = list(verbs)
     found = [{"apiGroups": [GROUP], "resources": sorted(k.plural for k in kinds), "verbs": verbs}]
     if pytorchjobs:
-        found.append({"apiGroups": [PYTORCHJOBS[0]], "resources": [PYTORCHJOBS[1]], "verbs": verbs})
+        found.append(
+            {"apiGroups": [PYTORCH_JOB.group], "resources": [PYTORCH_JOB.plural], "verbs": verbs}
+        )
+        # The step prints the job's pod logs (its own pod's Role reads no others).
+        found.append({"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]})
+        found.append({"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]})
     return found
 
 

@@ -37,7 +37,9 @@ from ack_components import (
     metrics,
     naming,
     outputs,
+    pod_logs,
     render,
+    replicas,
     schema,
     status,
     ui_summary,
@@ -66,6 +68,8 @@ class Prepared:
     policy: status.Policy
     leave_running: bool
     stream_logs: bool = False
+    #: Where a cluster job's script writes its model (its replicas' MODEL_ARTIFACT_URL).
+    model_artifact_url: str = ""
 
 
 class Interrupted(Exception):
@@ -120,6 +124,14 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
     }
     for field in kind.json_text_fields & spec_values.keys():
         spec_values[field] = json.dumps(spec_values[field])
+    model_url = values.get(interface.MODEL_ARTIFACT_URL.name, NOT_SET)
+    model_url = "" if model_url is NOT_SET else str(model_url)
+    if model_url:
+        for field in ("pytorchReplicaSpecs",) if kind.pod_label else ():
+            if field in spec_values:
+                spec_values[field] = replicas.with_env(
+                    spec_values[field], replicas.MODEL_ARTIFACT_URL_ENV, model_url
+                )
     run_id = values["run_id"] if values["run_id"] is not NOT_SET else ""
     name_input = interface.RESOURCE_NAME.name
     if kind.name_field is None:  # SageMaker names it by ARN; only the custom resource is named
@@ -134,7 +146,7 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
         name = spec_values[kind.name_field]
         name_input = interface.snake_case(kind.name_field)
         naming.check_sagemaker_name(name_input, name, kind.name_pattern)
-    region = values["region"]
+    region = values["region"] if kind.on_sagemaker else ""
     resource = render.render(
         kind,
         spec_values,
@@ -147,7 +159,7 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
             **({"ack-components/step": naming.label_value(step)} if step else {}),
         },
         annotations={
-            "services.k8s.aws/region": region,
+            **({"services.k8s.aws/region": region} if kind.on_sagemaker else {}),
             **({RUN_ID_KEY: run_id} if run_id else {}),
             **({"ack-components/step": step} if step else {}),
         },
@@ -155,6 +167,8 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
     schema.validate_spec(resource["spec"], crd_schema)
 
     def seconds(option: str) -> float:  # empty text means the option's default
+        if option not in specs:  # an option the kind has not (a cluster job: no ACK grace)
+            return float(getattr(status.Policy, option.removesuffix("_seconds")))
         value = values[option]
         return float(specs[option].default if value is NOT_SET else value)
 
@@ -171,6 +185,7 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
         ),
         leave_running=values["leave_running_on_stop"] is True,
         stream_logs=values.get(interface.STREAM_JOB_LOGS.name) is True,
+        model_artifact_url=model_url,
     )
 
 
@@ -256,12 +271,13 @@ def _apply_and_follow(
     action = "created" if applied.created else "re-attached to existing"
     if applied.updated_fields:
         action += f" (updated {', '.join(applied.updated_fields)})"
-    say(f"{action} {kind.name} {prepared.namespace}/{metadata_name} (SageMaker name {name})")
+    where = f" (SageMaker name {name})" if kind.on_sagemaker else ""
+    say(f"{action} {kind.name} {prepared.namespace}/{metadata_name}{where}")
     for label, url in outputs.links(kind, prepared.region, name).items():
         say(f"  {label}: {url}")
 
     clock = time.monotonic
-    follower = _job_logs(prepared, say, clock)
+    follower = _job_logs(prepared, resources, say, clock)
     before = applied.resource.get("status") if applied.updated_fields else None
     tracker = status.Tracker(started=clock(), status_before_update=before or None)
     verdict: status.Verdict = status.Waiting(None, None, None)
@@ -306,7 +322,10 @@ def _apply_and_follow(
     final = last or {}
     arn = ((final.get("status") or {}).get("ackResourceMetadata") or {}).get("arn")
     texts = outputs.values(
-        interface.outputs(kind, schema.bundled(kind.name)), final, name if kind.name_field else arn
+        interface.outputs(kind, schema.bundled(kind.name)),
+        final,
+        name if kind.name_field or not kind.on_sagemaker else arn,
+        {interface.MODEL_ARTIFACT_URL_OUTPUT.name: prepared.model_artifact_url},
     )
     if isinstance(verdict, status.Done):
         timeline.append((time.time(), verdict.status))
@@ -346,11 +365,24 @@ def _metrics(
 
 
 def _job_logs(
-    prepared: Prepared, say: Callable[[str], None], clock: Callable[[], float]
+    prepared: Prepared,
+    resources: kube.Resources,
+    say: Callable[[str], None],
+    clock: Callable[[], float],
 ) -> job_logs.Follower:
-    """The job's own log, where the kind writes one and the input asks for it."""
+    """The job's own log (SageMaker's, or a cluster job's pods'), where the kind writes one
+    and the input asks for it."""
     if not prepared.stream_logs:
         return job_logs.Follower(None, say, clock)
+    if prepared.kind.pod_label:
+        source = pod_logs.open_logs(
+            resources.api,
+            prepared.namespace,
+            prepared.kind.pod_label,
+            prepared.resource["metadata"]["name"],
+            time.time,
+        )
+        return job_logs.Follower(source, say, clock, what="pod logs")
     try:
         logs = job_logs.open_logs(prepared.kind, prepared.region, prepared.name)
     except job_logs.Unavailable as why:

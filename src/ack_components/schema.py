@@ -23,7 +23,7 @@ from typing import Any
 import jsonschema
 
 from ack_components.interface import snake_case
-from ack_components.kinds import GROUP, Kind
+from ack_components.kinds import Kind
 
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 CRDS_API = "apiextensions.k8s.io/v1/customresourcedefinitions"
@@ -51,11 +51,11 @@ def from_cluster(api_client: Any, kind: Kind) -> dict[str, Any] | None:
     from ack_components.kube import get_json
 
     try:
-        body = get_json(api_client, f"/apis/{CRDS_API}/{kind.plural}.{GROUP}")
+        body = get_json(api_client, f"/apis/{CRDS_API}/{kind.plural}.{kind.group}")
     except ApiException:
         return None
     for version in body["spec"]["versions"]:
-        if version["name"] == "v1alpha1":
+        if version["name"] == kind.version:
             schema: dict[str, Any] = version["schema"]["openAPIV3Schema"]
             return schema
     return None

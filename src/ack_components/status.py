@@ -26,6 +26,10 @@ the component. Rules, in order:
   not reconciling this namespace;
 - otherwise → waiting, with the time by which the verdict must be re-checked.
 
+A kind whose progress is its conditions (a PyTorchJob) has no ACK conditions: its
+``progress`` is the type of its newest True condition, a success value of which is
+done and a failure value failed, with that condition's message as the reason.
+
 A failure that is not the controller's own verdict (a timeout, a status that
 never came or never changed) also names the condition that best explains it
 (``explaining``): the controller says why it is stuck there, not in the status
@@ -46,8 +50,10 @@ LATE_INITIALIZED = "ACK.LateInitialized"
 #: (v0.16.0 dropped it by mistake) is judged by ``Ready`` instead.
 READY = "Ready"
 DELETED = "the custom resource was deleted while the step waited for it"
+#: Kubeflow's training jobs' conditions (JobConditionType in the training operator's API).
+JOB_CONDITIONS = ("Created", "Running", "Restarting", "Suspended", "Succeeded", "Failed")
 #: The conditions a step reports as they change, in the order it reports them.
-REPORTED = (TERMINAL, RECOVERABLE, SYNCED, LATE_INITIALIZED, READY)
+REPORTED = (TERMINAL, RECOVERABLE, SYNCED, LATE_INITIALIZED, READY, *JOB_CONDITIONS)
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,19 @@ def explaining(resource: dict[str, Any]) -> Condition | None:
     return None
 
 
+def progress(kind: Kind, status: dict[str, Any]) -> str | None:
+    """The kind's progress value: its status field, or for a kind whose progress is its
+    conditions, the type of the newest True one (the last listed, on a tie)."""
+    if not kind.progress_from_conditions:
+        return status.get(kind.status_field) if kind.status_field else None
+    held = [
+        (str(c.get("lastTransitionTime") or ""), index, str(c.get("type")))
+        for index, c in enumerate(status.get("conditions") or [])
+        if isinstance(c, dict) and str(c.get("status")) == "True"
+    ]
+    return max(held)[2] if held else None
+
+
 def _last_condition(resource: dict[str, Any]) -> str:
     """``last condition <type>=<status>: <message>``, or "" when no condition explains."""
     condition = explaining(resource)
@@ -209,7 +228,7 @@ def assess(
         tracker = replace(tracker, status_before_update=None)
 
     conds = conditions(resource)
-    value = status.get(kind.status_field) if kind.status_field else None
+    value = progress(kind, status)
     if value in kind.failed:
         # Before ACK.Terminal: the controller marks a failed endpoint (or schedule, feature
         # group…) Terminal with a generic "check the FailureReason"; the reason is the news.
@@ -227,6 +246,8 @@ def assess(
         )
     # A Recoverable condition beside a success value means the controller is mid-way through
     # something (a notebook instance stopped to apply an update): not done yet.
+    if kind.progress_from_conditions and value in kind.succeeded:
+        return tracker, Done(str(value))
     if _true(conds.get(SYNCED, conds.get(READY))) and not _true(conds.get(RECOVERABLE)):
         if kind.status_field is None and (status.get("ackResourceMetadata") or {}).get("arn"):
             return tracker, Done("Synced")
@@ -254,7 +275,7 @@ def assess(
     if not status and policy.status_timeout:
         if now - tracker.started >= policy.status_timeout:
             return tracker, Failed(
-                f"no .status after {policy.status_timeout:.0f} s: the ACK controller is not "
+                f"no .status after {policy.status_timeout:.0f} s: {kind.controller} is not "
                 f"reconciling namespace {namespace!r}",
                 f"run `ack-components doctor --namespace {namespace}` to check the controller, "
                 "its watched namespaces and the CRDs",
@@ -272,7 +293,15 @@ def _parenthesised(*parts: str) -> str:
 
 
 def failure_reason(kind: Kind, status: dict[str, Any]) -> str:
-    """What ``.status`` says about why the resource failed (the kind's reason fields), or ''."""
+    """What ``.status`` says about why the resource failed (the kind's reason fields, or the
+    failure condition's message), or ''."""
+    if kind.progress_from_conditions:
+        held = conditions({"status": status})
+        return "; ".join(
+            " ".join(str(held[type_].get("message") or "").split())
+            for type_ in sorted(kind.failed)
+            if _true(held.get(type_))
+        )
     for path in kind.failure_reason_paths:
         found = [str(v) for v in _values_at(status, path.split(".")) if v not in (None, "")]
         if found:
@@ -300,7 +329,7 @@ def _failed_rules(kind: Kind, status: dict[str, Any]) -> list[str]:
 
 
 def _summary(kind: Kind, status: dict[str, Any]) -> str:
-    if kind.status_field:
-        return str(status.get(kind.status_field))
+    if kind.status_field or kind.progress_from_conditions:
+        return str(progress(kind, status))
     synced = conditions({"status": status}).get(SYNCED)
     return f"{SYNCED}={synced.get('status') if synced else None}"

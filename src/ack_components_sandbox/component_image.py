@@ -240,18 +240,24 @@ class Built:
 
 def ensure(context: Path = REPO, log: Path | None = None) -> Built:
     """The component image's archive: from the cache, or built (base first, when missing)."""
+    return ensure_image(context, COMPONENT_IMAGE, "component", log)
+
+
+def ensure_image(context: Path, reference: str, prefix: str, log: Path | None = None) -> Built:
+    """The archive ``<cache>/images/<prefix>-<hash>.tar`` of the image that ``context``'s
+    Dockerfile builds on the Python base, tagged ``reference``: from the cache, or built."""
     started = time.monotonic()
     source = debian_source()
     recipe = base_recipe(source)
-    name = normalized(COMPONENT_IMAGE)
-    archive = images_dir() / f"component-{component_hash(context, recipe)}.tar"
+    name = normalized(reference)
+    archive = images_dir() / f"{prefix}-{component_hash(context, recipe)}.tar"
     base_archive = images_dir() / f"python-base-{_short_hash(recipe)}.tar"
     images_dir().mkdir(parents=True, exist_ok=True)
     with _locked(images_dir() / ".lock"):
         if archive.is_file() and base_archive.is_file():
             seconds = round(time.monotonic() - started, 2)
             return Built(archive, name, seconds, True, base_archive)
-        log = log or images_dir() / "build.log"
+        log = log or images_dir() / f"build-{prefix}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(f"building {name} as {archive.name}\n")
         podman = Podman(images_dir() / "podman", log)
@@ -261,7 +267,7 @@ def ensure(context: Path = REPO, log: Path | None = None) -> Built:
             _save(podman, base_name, base_archive, "python-base-*.tar")
         if not archive.is_file():
             podman.run("build", "--pull=never", "--network=host", "-t", name, str(context))
-            _save(podman, name, archive, "component-*.tar")
+            _save(podman, name, archive, f"{prefix}-*.tar")
             podman.run("rmi", "--ignore", name)
             podman.run("image", "prune", "--force")
     return Built(archive, name, round(time.monotonic() - started, 2), False, base_archive)

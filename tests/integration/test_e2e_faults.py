@@ -233,7 +233,11 @@ def test_a_role_removed_mid_run_fails_the_step_naming_the_permission(
     documents = rbac.manifests(step.namespace, "pipeline-runner", [kinds.TRAINING_JOB])
     kubeconfig = step.service_account("pipeline-runner", documents)
     run = step.start(kubeconfig, training_job_name="unbound")
-    step.wait_until(in_progress)
+    try:
+        step.wait_until(in_progress)
+    except AssertionError as error:  # what SageMaker was asked, and what the controller did
+        calls = stack.calls(name="unbound")
+        raise AssertionError(f"{error}\ncalls: {calls}\n{stack.controller_log()[-4000:]}") from None
     role = documents[0]["metadata"]["name"]
     client.RbacAuthorizationV1Api(step.api).delete_namespaced_role(role, step.namespace)
     stack.plane.restart_apiserver()

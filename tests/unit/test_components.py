@@ -26,10 +26,10 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def test_the_components_index_is_current() -> None:
-    assert codegen.stale({codegen.INDEX: codegen.index(list(kinds.KINDS.values()))}) == []
+    assert codegen.stale({codegen.INDEX: codegen.index(list(kinds.ALL_KINDS.values()))}) == []
 
 
-@pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
+@pytest.mark.parametrize("kind", kinds.ALL_KINDS.values(), ids=lambda kind: kind.name)
 def test_generated_files_are_current(kind: kinds.Kind) -> None:
     problems = codegen.stale(codegen.generate(kind, schema.bundled(kind.name)))
     assert problems == [], (
@@ -37,7 +37,7 @@ def test_generated_files_are_current(kind: kinds.Kind) -> None:
     )
 
 
-@pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
+@pytest.mark.parametrize("kind", kinds.ALL_KINDS.values(), ids=lambda kind: kind.name)
 def test_component_loads_with_kfp_and_matches_the_interface(kind: kinds.Kind) -> None:
     assert kfp.__version__ == "1.8.22"
     crd_schema = schema.bundled(kind.name)
@@ -60,7 +60,7 @@ def test_component_loads_with_kfp_and_matches_the_interface(kind: kinds.Kind) ->
     assert spec.implementation.container.command == ["ack-components", "run", kind.name]
 
 
-@pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
+@pytest.mark.parametrize("kind", kinds.ALL_KINDS.values(), ids=lambda kind: kind.name)
 def test_every_input_and_output_is_described_in_a_sentence(kind: kinds.Kind) -> None:
     document = yaml.safe_load((REPO / "components" / kind.name / "component.yaml").read_text())
     readme = (REPO / "components" / kind.name / "README.md").read_text()
@@ -74,7 +74,7 @@ def test_every_input_and_output_is_described_in_a_sentence(kind: kinds.Kind) -> 
         assert f"| {description.replace('|', chr(92) + '|')} |" in readme
 
 
-@pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
+@pytest.mark.parametrize("kind", kinds.ALL_KINDS.values(), ids=lambda kind: kind.name)
 def test_every_component_argument_is_a_cli_argument(kind: kinds.Kind, tmp_path: Path) -> None:
     """The args component.yaml passes, with KFP's values put in, parse as the run command's."""
     path = REPO / "components" / kind.name / "component.yaml"
@@ -104,9 +104,8 @@ def test_every_component_argument_is_a_cli_argument(kind: kinds.Kind, tmp_path: 
     for given in (defaults, {**defaults, **optional}):
         parsed = cli._kind_arguments(kind.name, resolve(args, given), with_outputs=True)
         assert cli._inputs(parsed) == given
-    assert getattr(parsed, "out:sagemaker_resource_name") == str(
-        tmp_path / "sagemaker_resource_name"
-    )
+    named = "sagemaker_resource_name" if kind.on_sagemaker else "resource_name"
+    assert getattr(parsed, f"out:{named}") == str(tmp_path / named)
 
 
 @pytest.fixture(scope="module")

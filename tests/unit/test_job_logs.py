@@ -98,7 +98,7 @@ def test_without_credentials_one_line_says_why_and_the_step_goes_on() -> None:
     """No credentials here (conftest.py): the run says so once and still succeeds."""
     prepared = run.prepare(kinds.TRAINING_JOB, raw_inputs(training_job_name="kmeans"), "ml")
     said: list[str] = []
-    follower = run._job_logs(prepared, said.append, lambda: 0.0)
+    follower = run._job_logs(prepared, None, said.append, lambda: 0.0)
     follower.poll(force=True)
     run._metrics(prepared, {}, said.append, said=follower.why_not)
     assert said == [
@@ -109,5 +109,5 @@ def test_without_credentials_one_line_says_why_and_the_step_goes_on() -> None:
         kinds.TRAINING_JOB, raw_inputs(training_job_name="kmeans", stream_job_logs="False"), "ml"
     )
     quiet: list[str] = []
-    run._job_logs(off, quiet.append, lambda: 0.0).poll(force=True)
+    run._job_logs(off, None, quiet.append, lambda: 0.0).poll(force=True)
     assert quiet == []
