@@ -11,7 +11,7 @@ EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
 KFP2_VENV := .venv-kfp2
 KFP2_STAMP := $(KFP2_VENV)/.installed
 
-.PHONY: demo test unit integration lint typecheck controlplane controller argo kfp browser node image emulator kfp2 bench sandbox-up sandbox-down clean
+.PHONY: demo test unit integration lint typecheck controlplane controller argo kfp training browser node image emulator kfp2 bench sandbox-up sandbox-down clean
 
 # The ACK controller's source: from the Go module proxy, unless a source archive or directory
 # is named here. Where the proxy refuses the module (a machine with a vendored copy beside the
@@ -61,6 +61,12 @@ kfp:
 	bash tools/build.sh kfp kfp-ui
 	bash tools/fetch-debs.sh mariadb mariadb-server-core mariadb-client-core
 
+# Hybrid training on the node: Kubeflow's training operator (v1.9) and CoreDNS (the node's
+# cluster DNS) from the Go module proxy, and busybox for the operator's init container.
+training:
+	bash tools/build.sh training-operator coredns
+	bash tools/fetch-debs.sh busybox busybox-static
+
 # The browser the UI tests drive: Debian's headless Chromium, unpacked into the cache.
 browser:
 	bash tools/fetch-debs.sh chromium chromium-headless-shell
@@ -88,23 +94,23 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-integration: $(STAMP) controlplane controller argo kfp browser node image emulator kfp2
+integration: $(STAMP) controlplane controller argo kfp training browser node image emulator kfp2
 	$(BIN)/pytest -q tests/integration
 
-test: $(STAMP) controlplane controller argo kfp browser node image emulator kfp2 lint typecheck
+test: $(STAMP) controlplane controller argo kfp training browser node image emulator kfp2 lint typecheck
 	$(BIN)/pytest -q tests
 
-bench: $(STAMP) controlplane controller argo kfp node image emulator
+bench: $(STAMP) controlplane controller argo kfp training node image emulator
 	$(BIN)/python bench/controlplane_start.py
 	$(BIN)/python bench/component.py
 	$(BIN)/python bench/controller.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/pipeline.py
 
-demo: $(STAMP) controlplane controller argo kfp node image emulator
+demo: $(STAMP) controlplane controller argo kfp training node image emulator
 	$(BIN)/python samples/demo.py
 
-sandbox-up: $(STAMP) controlplane controller argo kfp node image emulator
+sandbox-up: $(STAMP) controlplane controller argo kfp training node image emulator
 	$(BIN)/ack-components-sandbox up
 
 sandbox-down: $(STAMP)

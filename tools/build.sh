@@ -14,6 +14,9 @@
 #   tools/build.sh training-operator
 #                                 Kubeflow's training operator (PyTorchJob and the other
 #                                 kubeflow.org/v1 jobs), from the Go module proxy
+#   tools/build.sh coredns        CoreDNS, the node's cluster DNS (Services by name, as
+#                                 in any cluster: the training operator's workers find
+#                                 their master so)
 #   tools/build.sh crds           unpacks the controller source and downloads the
 #                                 training-operator module (they carry the CRDs)
 # Cache root: $ACK_COMPONENTS_CACHE (default ~/.cache/ack-components).
@@ -243,6 +246,20 @@ training_operator_source() {
 training_operator() {
   build "$(training_operator_source)" ./cmd/training-operator.v1 \
     "$cache/bin/training-operator-$TRAINING_OPERATOR_VERSION/manager"
+}
+
+# CoreDNS's main package is its module root: built from a one-file module that requires it.
+coredns() {
+  local v=$COREDNS_VERSION dir="$cache/src/coredns-$COREDNS_VERSION"
+  if [ ! -f "$dir/main.go" ]; then
+    mkdir -p "$dir"
+    printf 'module ack-components.local/coredns\n\ngo 1.25\n\nrequire github.com/coredns/coredns v%s\n' "$v" >"$dir/go.mod"
+    printf '%s\n' '// CoreDNS with its default plugins, as coredns.go in its repository.' \
+      'package main' '' 'import (' '	_ "github.com/coredns/coredns/core/plugin"' \
+      '	"github.com/coredns/coredns/coremain"' ')' '' 'func main() { coremain.Run() }' >"$dir/main.go"
+  fi
+  (cd "$dir" && go mod tidy) || fail_network "coredns v$v"
+  build "$dir" . "$cache/bin/coredns-$v/coredns"
 }
 
 crds() {

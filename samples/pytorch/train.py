@@ -7,9 +7,10 @@ Where it runs decides only how the processes find each other and where the model
   ``WORLD_SIZE`` and ``RANK`` in every replica; rank 0 writes the model as
   ``model.tar.gz`` to ``MODEL_ARTIFACT_URL`` (an ``s3://`` URI the PyTorchJob component
   sets) or, without it, to ``--model-dir``;
-- on SageMaker, the training toolkit's ``SM_HOSTS`` and ``SM_CURRENT_HOST`` give the ranks
-  and the first host is the master; the model goes to ``SM_MODEL_DIR``, which SageMaker
-  uploads as the job's ``model.tar.gz``.
+- on SageMaker, which starts the image with the argument ``train``, the hyperparameters
+  come from ``/opt/ml/input/config/hyperparameters.json`` and the hosts from
+  ``resourceconfig.json`` beside it; the first host is the master; the model goes to
+  ``/opt/ml/model``, which SageMaker uploads as the job's ``model.tar.gz``.
 
 The data is made here, the same on every rank (a seeded linear problem with noise), and
 each rank trains on its own shard. Every epoch, every rank prints its loss, averaged over
@@ -36,6 +37,8 @@ from torch.utils.data.distributed import DistributedSampler
 
 FEATURES = 8
 SAMPLES = 4096
+SAGEMAKER_CONFIG = Path("/opt/ml/input/config")
+SAGEMAKER_MODEL_DIR = "/opt/ml/model"
 SAGEMAKER_MASTER_PORT = "29500"
 
 
@@ -44,18 +47,27 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--model-dir", default=os.environ.get("SM_MODEL_DIR", "/tmp/model"))
+    parser.add_argument("--model-dir", default="/tmp/model")
     return parser.parse_args(argv)
+
+
+def sagemaker_arguments() -> list[str]:
+    """SageMaker's hyperparameters (all strings) as this script's options."""
+    given = json.loads((SAGEMAKER_CONFIG / "hyperparameters.json").read_text())
+    options = [f"--{key.replace('_', '-')}={value}" for key, value in sorted(given.items())]
+    return [*options, f"--model-dir={SAGEMAKER_MODEL_DIR}"]
 
 
 def join_the_group() -> tuple[int, int]:
     """This process's rank and the world size, after joining the others (if any)."""
-    if "SM_HOSTS" in os.environ:  # SageMaker: one process per host, the first is the master
-        hosts = json.loads(os.environ["SM_HOSTS"])
+    resources = SAGEMAKER_CONFIG / "resourceconfig.json"
+    if resources.is_file():  # SageMaker: one process per host, the first is the master
+        config = json.loads(resources.read_text())
+        hosts = sorted(config["hosts"])
         os.environ.setdefault("MASTER_ADDR", hosts[0])
         os.environ.setdefault("MASTER_PORT", SAGEMAKER_MASTER_PORT)
         os.environ["WORLD_SIZE"] = str(len(hosts))
-        os.environ["RANK"] = str(hosts.index(os.environ["SM_CURRENT_HOST"]))
+        os.environ["RANK"] = str(hosts.index(config["current_host"]))
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     if world > 1:
@@ -130,7 +142,7 @@ def save(model: nn.Module, model_dir: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    args = arguments(argv)
+    args = arguments(sagemaker_arguments() if argv[:1] == ["train"] else argv)
     rank, world = join_the_group()
     print(f"rank {rank}/{world}: training {args.epochs} epochs, lr {args.lr}", flush=True)
     model = train(args, rank, world)

@@ -191,19 +191,20 @@ STREAM_POD_LOGS = Input(
 )
 
 #: Where a cluster job's script writes its model: each replica's ``MODEL_ARTIFACT_URL``,
-#: handed on as the output of the same name, as the TrainingJob component hands on
-#: SageMaker's ``model.tar.gz``.
+#: handed on as ``model_artifacts``, in the form the TrainingJob component hands on
+#: SageMaker's ``model.tar.gz``, so the next step takes either.
 MODEL_ARTIFACT_URL = Input(
     "model_artifact_url",
     STRING,
     "Where the training script writes its model (an s3:// URI, e.g. .../model.tar.gz): "
     "every replica container gets it as the environment variable MODEL_ARTIFACT_URL, and the "
-    "step hands it on as the output model_artifact_url.",
+    "step hands it on in the output model_artifacts.",
 )
-MODEL_ARTIFACT_URL_OUTPUT = Output(
-    "model_artifact_url",
-    STRING,
-    "Where the job's model was written (the model_artifact_url input; empty when none).",
+MODEL_ARTIFACTS_OUTPUT = Output(
+    "model_artifacts",
+    JSON_OBJECT,
+    "Where the job's model was written, as the TrainingJob component says it: "
+    '{"s3ModelArtifacts": model_artifact_url} (null when none was given).',
 )
 
 #: A pipeline-engine placeholder left as it was: the engine did not substitute it.
@@ -337,7 +338,7 @@ def outputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Output, ...]:
         if field not in status
     )
     if not kind.on_sagemaker:
-        return (*fields, JOB_NAME_OUTPUT, MODEL_ARTIFACT_URL_OUTPUT)
+        return (*fields, JOB_NAME_OUTPUT, MODEL_ARTIFACTS_OUTPUT)
     named = SAGEMAKER_RESOURCE_NAME if kind.name_field else ARN_AS_RESOURCE_NAME
     return (*fields, *legacy, named)
 

@@ -42,7 +42,7 @@ def values(
     outputs: tuple[Output, ...],
     resource: dict[str, Any],
     name: str | None,
-    derived: dict[str, str] | None = None,
+    derived: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     """``name`` fills the resource-name output (``sagemaker_resource_name``, or a cluster
     job's ``resource_name``; None: not known, written empty); ``derived`` gives the other

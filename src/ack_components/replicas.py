@@ -1,8 +1,8 @@
 """What the step adds to a cluster job's replicas before it is created.
 
 A PyTorchJob's script writes its model where the pipeline says (the
-``model_artifact_url`` input), and the step hands that location on as its output, as
-the TrainingJob step hands on SageMaker's ``model.tar.gz``. So that the two cannot
+``model_artifact_url`` input), and the step hands that location on as its
+``model_artifacts`` output, as the TrainingJob step hands on SageMaker's ``model.tar.gz``. So that the two cannot
 differ, the step gives every container of every replica the location as
 ``MODEL_ARTIFACT_URL`` (replacing a value of that name the spec set). Pure: the spec in,
 a new spec out.

@@ -325,7 +325,13 @@ def _apply_and_follow(
         interface.outputs(kind, schema.bundled(kind.name)),
         final,
         name if kind.name_field or not kind.on_sagemaker else arn,
-        {interface.MODEL_ARTIFACT_URL_OUTPUT.name: prepared.model_artifact_url},
+        {
+            interface.MODEL_ARTIFACTS_OUTPUT.name: (
+                {"s3ModelArtifacts": prepared.model_artifact_url}
+                if prepared.model_artifact_url
+                else None
+            )
+        },
     )
     if isinstance(verdict, status.Done):
         timeline.append((time.time(), verdict.status))

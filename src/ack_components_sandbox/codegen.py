@@ -166,8 +166,9 @@ with the same script.
   prefixed by its pod (`stream_job_logs`), so the training's output, or the error a pod
   ended with, is in the step's log;
 - `model_artifact_url` is given to every replica container as `MODEL_ARTIFACT_URL` (the
-  script writes its model there) and handed on as the output of the same name, in the
-  form the TrainingJob component hands on SageMaker's `model.tar.gz`;
+  script writes its model there) and handed on as `model_artifacts`
+  (`{{"s3ModelArtifacts": ...}}`), the TrainingJob component's output of the same name
+  and form, so the next step takes either;
 - without `resource_name`, the name is derived from `run_id` and the inputs, so a
   retried step re-attaches to its job instead of starting a second one;
 - an unknown field, a wrong type or a bad name fails before anything is created,

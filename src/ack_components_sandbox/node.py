@@ -42,6 +42,8 @@ BRIDGE = "ackc0"
 SUBNET = "10.217.0.0/24"
 NODE_IP = "10.217.0.1"
 NODE_NAME = "ack-sandbox-node"
+#: The cluster's DNS domain (the kubelet's ``clusterDomain``, CoreDNS's zone).
+DOMAIN = "cluster.local"
 #: What the Debian packages install and the node runs (tools/install-node-deps.sh).
 CNI_BIN_DIR = Path("/usr/lib/cni")
 HOST_PROGRAMS = ("containerd", "containerd-shim-runc-v2", "ctr", "runc", "iptables", "ip")
@@ -152,11 +154,13 @@ def start(
     plane: ControlPlaneState,
     timeout: float = 120.0,
     archives: Sequence[Path] = (),
+    cluster_dns: str | None = None,
 ) -> NodeState:
     """containerd, the images, then the Kubernetes processes; returns once the node is Ready.
 
     ``archives``: image archives (OCI or Docker) to import beside the built-in images,
-    each under the name it carries (the component image).
+    each under the name it carries (the component image). ``cluster_dns``: the address
+    the kubelet gives pods as their DNS server (``cluster_dns.SERVICE_IP``), if any.
 
     On failure the processes started so far stay in the raised error's state: the
     caller's ``stop()`` (``sandbox down``) undoes them with the rest.
@@ -174,7 +178,10 @@ def start(
     (work / "cni").mkdir(exist_ok=True)
     (work / "cni" / "10-ackc0.conflist").write_text(json.dumps(cni_config(work), indent=2))
     (work / "kubelet-config.json").write_text(
-        json.dumps(kubelet_config(state, ports["kubelet"], ports["kubelet-healthz"]), indent=2)
+        json.dumps(
+            kubelet_config(state, ports["kubelet"], ports["kubelet-healthz"], cluster_dns),
+            indent=2,
+        )
     )
     commands = {
         "containerd": [
@@ -389,9 +396,14 @@ def cni_config(work: Path) -> dict[str, Any]:
     }
 
 
-def kubelet_config(state: NodeState, port: int, healthz_port: int) -> dict[str, Any]:
+def kubelet_config(
+    state: NodeState, port: int, healthz_port: int, cluster_dns: str | None = None
+) -> dict[str, Any]:
+    """``cluster_dns``: the cluster DNS Service's address given to pods (None: no DNS)."""
     work = Path(state.workdir)
+    dns = {"clusterDNS": [cluster_dns], "clusterDomain": DOMAIN} if cluster_dns else {}
     return {
+        **dns,
         "apiVersion": "kubelet.config.k8s.io/v1beta1",
         "kind": "KubeletConfiguration",
         "address": state.node_ip,

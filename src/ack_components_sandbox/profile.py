@@ -45,6 +45,32 @@ def manifests() -> list[dict[str, Any]]:
     ]
 
 
+#: The Secret a pipeline's own pods read AWS settings from, as ``kfp.aws.use_aws_secret``
+#: names it; the hybrid sample's PyTorchJob replicas take it with ``envFrom`` (optional:
+#: on a cluster with IRSA there is none).
+AWS_SECRET = "aws-secret"
+
+
+def put_aws_secret(api: Any, emulator_url: str) -> None:
+    """The profile's ``aws-secret``: the emulator as the pods' AWS account (what IRSA gives
+    a pod on EKS)."""
+    from ack_components_sandbox.controller_process import EMULATOR_CREDENTIALS
+    from ack_components_sandbox.workloads import apply
+
+    data = {"AWS_ENDPOINT_URL": emulator_url, "AWS_DEFAULT_REGION": REGION, **EMULATOR_CREDENTIALS}
+    apply(
+        api,
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": AWS_SECRET, "namespace": NAMESPACE},
+                "stringData": data,
+            }
+        ],
+    )
+
+
 def create(api: Any) -> dict[str, Any]:
     """Create the profile's objects (those that exist are left, the RBAC ones replaced)."""
     from kubernetes import client

@@ -4,7 +4,9 @@ Parts: the control plane (etcd + kube-apiserver) with the CRDs, a Kubeflow profi
 namespace whose ``default-editor`` holds only the components' Role, the SageMaker
 emulator, the real ACK SageMaker controller driving the emulator, and (where the
 machine allows it: Linux, root, the node's packages and binaries) a real node, with the
-component image built from the Dockerfile (where podman and debootstrap are) on it. ``up`` starts
+component image built from the Dockerfile (where podman and debootstrap are) on it, the
+cluster DNS, Argo and Kubeflow Pipelines, and Kubeflow's training operator with the
+hybrid sample's training image (each where built). ``up`` starts
 the parts in order and writes what it started to
 ``.sandbox/state.json``; ``down`` stops whatever that file names, even after a
 partial start; ``status`` reports each part's health. The state is a mapping of
@@ -23,6 +25,7 @@ from typing import Any
 from ack_components_sandbox import (
     argo,
     artifact_store,
+    cluster_dns,
     component_image,
     controller_deployment,
     controller_process,
@@ -33,6 +36,7 @@ from ack_components_sandbox import (
     kfp_ui,
     node,
     profile,
+    training_operator,
     workloads,
 )
 from ack_components_sandbox.artifact_store import ArtifactStoreState
@@ -160,7 +164,10 @@ def up(
     if prepared is not None:
         node_started = time.monotonic()
         try:
-            state["node"] = node.start(prepared, plane.state, archives=archives).to_json()
+            dns = cluster_dns.SERVICE_IP if cluster_dns.unavailable() is None else None
+            state["node"] = node.start(
+                prepared, plane.state, archives=archives, cluster_dns=dns
+            ).to_json()
         except node.NodeError as error:
             state["node"] = (node.started_state(error) or prepared).to_json()
             write_state(root, state)
@@ -168,13 +175,61 @@ def up(
             raise SandboxError(f"node: {error}") from error
         state["node_ready_seconds"] = round(time.monotonic() - node_started, 2)
         write_state(root, state)
+        _cluster_dns(root, state, client)
         _controller_deployment(root, state, client, emulator.url)
         _pipelines(root, state, client, emulator.url)
         if "argo" in state:
             _kubeflow_pipelines(root, state, client)
+        if "cluster_dns" in state:
+            _training_operator(root, state, client, emulator.url)
     state["ready_seconds"] = round(time.monotonic() - started, 2)
     write_state(root, state)
     return state
+
+
+def _cluster_dns(root: Path, state: dict[str, Any], client: Any) -> None:
+    """CoreDNS on the node, where built (else ``cluster_dns_skipped``)."""
+    skipped = cluster_dns.unavailable()
+    if skipped is not None:
+        state["cluster_dns_skipped"] = skipped
+        return
+    started = time.monotonic()
+    try:
+        node.import_image(node.NodeState.from_json(state["node"]), cluster_dns.image())
+        cluster_dns.deploy(client)
+    except Exception as error:
+        down(root)
+        raise SandboxError(f"cluster DNS: {error}") from error
+    state["cluster_dns"] = {
+        "service_ip": cluster_dns.SERVICE_IP,
+        "seconds": round(time.monotonic() - started, 2),
+    }
+
+
+def _training_operator(root: Path, state: dict[str, Any], client: Any, emulator_url: str) -> None:
+    """Kubeflow's training operator, the hybrid sample's training image, and the profile's
+    ``aws-secret`` its pods read (where built, else ``training_operator_skipped``)."""
+    skipped = training_operator.unavailable() or component_image.unavailable()
+    if skipped is not None:
+        state["training_operator_skipped"] = skipped
+        return
+    started = time.monotonic()
+    node_state = node.NodeState.from_json(state["node"])
+    try:
+        built = training_operator.training_image(root.resolve() / "training-image.log")
+        node.import_archive(node_state, built.archive)
+        for image in training_operator.operator_images():
+            node.import_image(node_state, image)
+        training_operator.install(client)
+        profile.put_aws_secret(client, emulator_url)
+    except Exception as error:
+        down(root)
+        raise SandboxError(f"training operator: {error}") from error
+    state["training_operator"] = {
+        "version": training_operator.version(),
+        "training_image": built.name,
+        "seconds": round(time.monotonic() - started, 2),
+    }
 
 
 def _controller_deployment(root: Path, state: dict[str, Any], client: Any, url: str) -> None:
@@ -338,7 +393,19 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
         store = ArtifactStoreState.from_json(state["artifact_store"])
         parts["artifact-store"] = store.process.is_running() and artifact_store.healthy(store)
     # the parts that run as Deployments on the node, read with one client
-    api = _client(root) if {"argo", "controller_deployment", "kfp"} & state.keys() else None
+    on_node = {"argo", "controller_deployment", "kfp", "cluster_dns", "training_operator"}
+    api = _client(root) if on_node & state.keys() else None
+    if "cluster_dns" in state:
+        parts["coredns"] = workloads.available(api, cluster_dns.NAMESPACE, cluster_dns.NAME)
+    elif "cluster_dns_skipped" in state:
+        report["cluster_dns"] = {"skipped": state["cluster_dns_skipped"]}
+    if "training_operator" in state:
+        report["training_operator"] = state["training_operator"]
+        parts["training-operator"] = workloads.available(
+            api, training_operator.NAMESPACE, training_operator.NAME
+        )
+    elif "training_operator_skipped" in state:
+        report["training_operator"] = {"skipped": state["training_operator_skipped"]}
     if "argo" in state:
         report["argo"] = state["argo"]
         parts["argo-workflow-controller"] = workloads.available(
@@ -437,6 +504,19 @@ def main(action: str, root: Path, api_port: int | None, with_node: bool = True) 
                 )
             elif "kfp_ui_skipped" in state:
                 print(f"  no Kubeflow Pipelines UI: {state['kfp_ui_skipped']}")
+            if "cluster_dns" in state:
+                print(f"  cluster DNS (CoreDNS) at {cluster_dns.SERVICE_IP}")
+            elif "cluster_dns_skipped" in state:
+                print(f"  no cluster DNS: {state['cluster_dns_skipped']}")
+            if "training_operator" in state:
+                trained = state["training_operator"]
+                print(
+                    f"  Kubeflow training operator v{trained['version']} in namespace "
+                    f"{training_operator.NAMESPACE}; training image {trained['training_image']} "
+                    f"({trained['seconds']} s)"
+                )
+            elif "training_operator_skipped" in state:
+                print(f"  no training operator: {state['training_operator_skipped']}")
             steps = state["profile"]
             print(
                 f"  pipeline steps: namespace {steps['namespace']}, "
