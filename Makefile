@@ -62,10 +62,9 @@ kfp:
 	bash tools/fetch-debs.sh mariadb mariadb-server-core mariadb-client-core
 
 # Hybrid training on the node: Kubeflow's training operator (v1.9) and CoreDNS (the node's
-# cluster DNS) from the Go module proxy, and busybox for the operator's init container.
+# cluster DNS) from the Go module proxy. `sandbox up` builds the images it runs.
 training:
 	bash tools/build.sh training-operator coredns
-	bash tools/fetch-debs.sh busybox busybox-static
 
 # The browser the UI tests drive: Debian's headless Chromium, unpacked into the cache.
 browser:

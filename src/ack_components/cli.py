@@ -69,9 +69,9 @@ def did_you_mean(given: str, choices: Iterable[str], prefix: str = "") -> str:
 def _kind(command: str, name: str) -> Kind:
     from ack_components import kinds
 
-    if name in kinds.KINDS:
-        return kinds.KINDS[name]
-    suggestion = did_you_mean(name, kinds.KINDS)
+    if name in kinds.ALL_KINDS:
+        return kinds.ALL_KINDS[name]
+    suggestion = did_you_mean(name, kinds.ALL_KINDS)
     raise UsageError(
         f"unknown kind {name!r}"
         + (suggestion or f"; `ack-components {command} --help` lists the kinds")
@@ -83,7 +83,7 @@ def _command_help(command: str) -> str:
 
     text, usage = KIND_COMMANDS[command]
     listed = textwrap.fill(
-        ", ".join(sorted(kinds.KINDS)), 78, initial_indent="  ", subsequent_indent="  "
+        ", ".join(sorted(kinds.ALL_KINDS)), 78, initial_indent="  ", subsequent_indent="  "
     )
     return (
         f"usage: ack-components {command} KIND {usage}\n\n{text[0].upper()}{text[1:]}.\n\n"

@@ -2,7 +2,8 @@
 
 KFP (multi-user) runs a user's pipeline steps in the profile's namespace as its
 ``default-editor`` service account. Here that account holds only the Role that
-``ack-components rbac --preset kubeflow-profile`` makes, nothing else (in a Kubeflow
+``ack-components rbac --preset kubeflow-profile --pytorchjobs`` makes (the SageMaker
+kinds, and PyTorchJobs with their pods' logs for the hybrid sample), nothing else (in a Kubeflow
 install it also holds ``kubeflow-edit``), so a step that runs here needs no more than
 that Role grants.
 """
@@ -41,7 +42,7 @@ def manifests() -> list[dict[str, Any]]:
             "kind": "ServiceAccount",
             "metadata": {"name": SERVICE_ACCOUNT, "namespace": NAMESPACE},
         },
-        *rbac.manifests(NAMESPACE, SERVICE_ACCOUNT, kinds.granted_by_default()),
+        *rbac.manifests(NAMESPACE, SERVICE_ACCOUNT, kinds.granted_by_default(), pytorchjobs=True),
     ]
 
 

@@ -218,8 +218,9 @@ def _training_operator(root: Path, state: dict[str, Any], client: Any, emulator_
     try:
         built = training_operator.training_image(root.resolve() / "training-image.log")
         node.import_archive(node_state, built.archive)
-        for image in training_operator.operator_images():
-            node.import_image(node_state, image)
+        init = training_operator.init_image(root.resolve() / "init-image.log")
+        node.import_archive(node_state, init.archive)
+        node.import_image(node_state, training_operator.operator_image())
         training_operator.install(client)
         profile.put_aws_secret(client, emulator_url)
     except Exception as error:

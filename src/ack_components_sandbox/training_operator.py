@@ -11,9 +11,11 @@ manifests is changed.
 
 What the operator adds to the pods it creates comes too: each worker waits in an init
 container (``alpine:3.10``, ``nslookup`` of its master's Service in a loop) until the
-cluster DNS (``cluster_dns``) resolves the master. That image is Debian's static
-busybox at ``/bin/sh`` (it runs ``seq`` and ``nslookup`` as its own applets), fetched
-into the cache by ``tools/fetch-debs.sh busybox busybox-static``.
+cluster DNS (``cluster_dns``) resolves the master. No registry serves Alpine here, so
+``tools/init-image/Dockerfile`` builds a stand-in under that name, like the component
+image: ``sh``, ``seq`` and BIND's ``nslookup``, which tries the pod's search domains
+until one answers, as the loop expects (Debian's busybox 1.35 does not: it fails when any
+search domain answers NXDOMAIN).
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ NAME = "training-operator"
 #: The image the standalone overlay sets (``images:`` in its kustomization).
 IMAGE = "docker.io/kubeflow/training-operator:v1-5170a36"
 #: The operator's default init container image for PyTorchJob workers (pkg/config).
-INIT_IMAGE = "docker.io/library/alpine:3.10"
-BUSYBOX_PACKAGE = "busybox-static"
+INIT_IMAGE = "alpine:3.10"
+INIT_CONTEXT = component_image.REPO / "tools" / "init-image"
 #: ``samples/pytorch``'s image (``samples/hybrid_pipeline.py`` runs it both ways).
 TRAINING_IMAGE = f"ack-components/pytorch-train:{__version__}"
 TRAINING_CONTEXT = component_image.REPO / "samples" / "pytorch"
@@ -62,33 +64,24 @@ def program() -> Path:
     return path
 
 
-def busybox() -> Path:
-    root = binaries.cache_root() / "debs" / "busybox" / "root"
-    if not (root / ".complete").is_file():
-        raise binaries.MissingPrerequisite(
-            f"busybox is not in the cache ({root}): run `make training` "
-            f"(tools/fetch-debs.sh busybox {BUSYBOX_PACKAGE})"
-        )
-    return root / "bin" / "busybox"
-
-
 def unavailable() -> str | None:
     """Why the operator cannot be installed here (something not built or fetched), or None."""
     try:
         source()
         program()
-        busybox()
     except binaries.MissingPrerequisite as missing:
         return str(missing)
     return None
 
 
-def operator_images() -> list[images.Image]:
-    """The operator at ``/manager`` (its Deployment's command), and the workers' init image."""
-    return [
-        images.Image(IMAGE, program(), path="/manager"),
-        images.Image(INIT_IMAGE, busybox(), path="/bin/sh"),
-    ]
+def operator_image() -> images.Image:
+    """The operator at ``/manager``, its Deployment's command."""
+    return images.Image(IMAGE, program(), path="/manager")
+
+
+def init_image(log: Path | None = None) -> component_image.Built:
+    """The workers' init image (``alpine:3.10``'s stand-in): from the cache, or built."""
+    return component_image.ensure_image(INIT_CONTEXT, INIT_IMAGE, "pytorch-init", log)
 
 
 def training_image(log: Path | None = None) -> component_image.Built:

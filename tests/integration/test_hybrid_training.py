@@ -1,0 +1,296 @@
+"""Hybrid training on the sandbox: ``samples/hybrid_pipeline.py`` with each choice of target.
+
+One sandbox for the module (`stack.up`): besides KFP and the ACK controller it has the
+cluster DNS, Kubeflow's training operator v1.9 as its standalone manifests deploy it,
+and the sample's training image (``samples/pytorch``: PyTorch on CPU from Debian's
+packages). Runs go through `ack-components-sandbox run`, so through KFP's API server.
+
+Shown here: with ``target=kubernetes`` the PyTorchJob component runs a master and a
+worker that really train together (their all-reduced loss, printed by both into the
+step's log, goes down) and write the model to S3, and the next step gets its location;
+with ``target=sagemaker`` the TrainingJob component runs the same image and
+hyperparameters through the real controller and the emulator, and the next step gets
+the location in the same form; stopping the run deletes the PyTorchJob and its pods;
+a bad script argument fails the step with the pod's own error in the step's log.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import re
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from kubernetes import client, config
+
+from ack_components_sandbox import (
+    argo,
+    cluster_dns,
+    component_image,
+    database,
+    kfp_backend,
+    kfp_runs,
+    kfp_ui,
+    node,
+    pipelines,
+    profile,
+    stack,
+    training_operator,
+)
+
+WHY_NOT = (
+    node.unavailable()
+    or component_image.unavailable()
+    or argo.unavailable()
+    or kfp_backend.unavailable()
+    or database.unavailable()
+    or kfp_ui.unavailable()
+    or cluster_dns.unavailable()
+    or training_operator.unavailable()
+)
+REPO = Path(__file__).resolve().parents[2]
+SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
+HYBRID = REPO / "samples" / "hybrid_pipeline.py"
+NAMESPACE = profile.NAMESPACE
+BUCKET = "hybrid-models"
+JOB_LABEL = "training.kubeflow.org/job-name"
+PYTORCH_STEP, SAGEMAKER_STEP = "kubeflow-pytorchjob", "sagemaker-trainingjob"
+
+pytestmark = [
+    pytest.mark.skipif(WHY_NOT is not None, reason=f"no training operator here: {WHY_NOT}"),
+    pytest.mark.timeout(900),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning"),
+]
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    root = tmp_path_factory.mktemp("hybrid") / "sandbox"
+    state = stack.up(root)
+    try:
+        s3(state).create_bucket(Bucket=BUCKET)
+        yield {"root": root, **state}
+    finally:
+        stack.down(root)
+
+
+@pytest.fixture(scope="module")
+def api(sandbox: dict[str, Any]) -> Any:
+    return config.new_client_from_config(config_file=str(sandbox["root"] / "kubeconfig"))
+
+
+def s3(state: dict[str, Any]) -> Any:
+    """The emulator's S3, where the PyTorchJob's master writes the model."""
+    return botocore.session.get_session().create_client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=state["emulator"]["url"],
+        aws_access_key_id="ackcomponents",
+        aws_secret_access_key="sandbox",
+    )
+
+
+def command(sandbox: dict[str, Any], *parameters: str) -> list[str]:
+    given = [arg for pair in parameters for arg in ("-p", pair)]
+    return [SANDBOX_CLI, "run", str(HYBRID), "--dir", str(sandbox["root"]), *given]
+
+
+def run(sandbox: dict[str, Any], *parameters: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command(sandbox, f"bucket={BUCKET}", *parameters),
+        capture_output=True,
+        text=True,
+        timeout=800,
+    )
+
+
+def output_value(stdout: str, output: str) -> str:
+    for line in stdout.splitlines():
+        if line.strip().startswith(f"{output} = "):
+            return line.split(" = ", 1)[1]
+    raise AssertionError(f"no output {output} in:\n{stdout}")
+
+
+def workflow_name(stdout: str) -> str:
+    found = re.search(r"workflow (\S+) in namespace", stdout)
+    assert found, stdout
+    return found.group(1)
+
+
+def step_log(api: Any, stdout: str, step_name: str) -> str:
+    workflow = pipelines.Run(api, NAMESPACE, workflow_name(stdout)).read()
+    step = next(s for s in pipelines.steps(workflow) if s.name == step_name)
+    return str(client.CoreV1Api(api).read_namespaced_pod_log(step.id, NAMESPACE, container="main"))
+
+
+def pytorchjobs(api: Any) -> list[dict[str, Any]]:
+    listed = client.CustomObjectsApi(api).list_namespaced_custom_object(
+        "kubeflow.org", "v1", NAMESPACE, "pytorchjobs"
+    )
+    items: list[dict[str, Any]] = listed["items"]
+    return items
+
+
+def pods_of(api: Any, job: str) -> list[Any]:
+    found: list[Any] = (
+        client.CoreV1Api(api)
+        .list_namespaced_pod(NAMESPACE, label_selector=f"{JOB_LABEL}={job}")
+        .items
+    )
+    return found
+
+
+def losses(log: str, pod: str) -> list[float]:
+    """The loss of each epoch, as ``pod`` printed it into the step's log."""
+    pattern = re.compile(rf"^\[{re.escape(pod)}\] rank \d/2 epoch (\d+) loss ([0-9.]+)$")
+    found = [pattern.match(line) for line in log.splitlines()]
+    return [float(m.group(2)) for m in found if m]
+
+
+def wait_for(what: str, check: Any, timeout: float = 180.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_on_kubernetes_a_master_and_a_worker_train_and_the_model_is_handed_on(
+    sandbox: dict[str, Any], api: Any
+) -> None:
+    done = run(sandbox, "target=kubernetes", "epochs=8")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"step {PYTORCH_STEP}: Succeeded" in done.stdout
+    assert "step model-location-2: Succeeded" in done.stdout  # the branch's own step
+    assert f"step {SAGEMAKER_STEP}" not in done.stdout  # the other branch never ran
+    log = step_log(api, done.stdout, PYTORCH_STEP)
+    found = re.search(rf"^created PyTorchJob {NAMESPACE}/(\S+)$", log, re.MULTILINE)
+    assert found, log
+    job = found.group(1)
+
+    # Both replicas trained together: each printed the loss all-reduced over the two, so
+    # the numbers agree, and it went down (to the data's noise floor, where it may wobble).
+    master, worker = losses(log, f"{job}-master-0"), losses(log, f"{job}-worker-0")
+    assert len(master) == 8 and master == worker, log
+    assert master[-1] < master[0] / 10, master
+    assert all(later <= earlier * 1.05 for earlier, later in itertools.pairwise(master)), master
+    assert log.index(f"[{job}-master-0] rank 0: model written to") < log.index("done: Succeeded")
+
+    # The model is where the step says, as SageMaker packs one: model.tar.gz with model.pt.
+    location = json.loads(output_value(done.stdout, f"{PYTORCH_STEP}-model_artifacts"))[
+        "s3ModelArtifacts"
+    ]
+    assert location.startswith(f"s3://{BUCKET}/hybrid/pytorch/"), location
+    assert location.endswith("/model.tar.gz")
+    key = location.removeprefix(f"s3://{BUCKET}/")
+    body = s3(sandbox).get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
+        assert [m.name for m in tar.getmembers()] == ["model.pt"]
+        assert tar.getmembers()[0].size > 0
+    assert location in step_log(api, done.stdout, "model-location-2")
+
+    # The job is the operator's, with a master and a worker pod that ran to completion.
+    (resource,) = [j for j in pytorchjobs(api) if j["metadata"]["name"] == job]
+    assert set(resource["status"]["replicaStatuses"]) == {"Master", "Worker"}
+    last = resource["status"]["conditions"][-1]
+    assert (last["type"], last["status"]) == ("Succeeded", "True")
+    phases = {
+        p.metadata.labels["training.kubeflow.org/replica-type"]: p.status.phase
+        for p in pods_of(api, job)
+    }
+    assert phases == {"master": "Succeeded", "worker": "Succeeded"}
+
+
+def test_on_sagemaker_the_same_image_and_hyperparameters_go_through_the_controller(
+    sandbox: dict[str, Any], api: Any
+) -> None:
+    before = {j["metadata"]["name"] for j in pytorchjobs(api)}
+    done = run(sandbox, "target=sagemaker", "epochs=8")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"step {SAGEMAKER_STEP}: Succeeded" in done.stdout
+    assert "step model-location: Succeeded" in done.stdout
+    assert f"step {PYTORCH_STEP}" not in done.stdout
+    assert {j["metadata"]["name"] for j in pytorchjobs(api)} == before  # none made
+
+    name = output_value(done.stdout, f"{SAGEMAKER_STEP}-sagemaker_resource_name")
+    sagemaker = botocore.session.get_session().create_client(
+        "sagemaker",
+        region_name="us-east-1",
+        endpoint_url=sandbox["emulator"]["url"],
+        aws_access_key_id="ackcomponents",
+        aws_secret_access_key="sandbox",
+    )
+    described = sagemaker.describe_training_job(TrainingJobName=name)
+    assert described["AlgorithmSpecification"]["TrainingImage"] == training_operator.TRAINING_IMAGE
+    assert described["HyperParameters"] == {"epochs": "8", "lr": "0.05"}
+    assert described["ResourceConfig"]["InstanceCount"] == 2
+    location = json.loads(output_value(done.stdout, f"{SAGEMAKER_STEP}-model_artifacts"))[
+        "s3ModelArtifacts"
+    ]
+    assert location == described["ModelArtifacts"]["S3ModelArtifacts"]
+    assert location.startswith(f"s3://{BUCKET}/hybrid/sagemaker/{name}/")
+    assert location in step_log(api, done.stdout, "model-location")
+
+
+def test_stopping_the_run_deletes_the_pytorchjob_and_its_pods(
+    sandbox: dict[str, Any], api: Any
+) -> None:
+    before = {j["metadata"]["name"] for j in pytorchjobs(api)}
+    following = subprocess.Popen(
+        command(sandbox, f"bucket={BUCKET}", "target=kubernetes", "epochs=1000000"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert following.stdout is not None
+        first = following.stdout.readline()
+        run_id = first.split()[1].rstrip(":")
+        job = wait_for(
+            "the PyTorchJob",
+            lambda: [
+                j["metadata"]["name"]
+                for j in pytorchjobs(api)
+                if j["metadata"]["name"] not in before
+            ],
+        )[0]
+        wait_for(
+            "both replicas running",
+            lambda: sorted(p.status.phase for p in pods_of(api, job)) == ["Running", "Running"],
+        )
+        kfp_client = kfp_runs.client(sandbox["kfp_ui"]["url"], NAMESPACE)
+        kfp_runs.KfpRun(api, kfp_client, NAMESPACE, run_id).terminate()
+        stdout, stderr = following.communicate(timeout=300)
+    finally:
+        following.kill()
+    assert following.returncode == 1, first + stdout + stderr
+    assert f"step {PYTORCH_STEP}: Failed" in stdout
+    wait_for(
+        "the PyTorchJob to be gone",
+        lambda: job not in [j["metadata"]["name"] for j in pytorchjobs(api)],
+    )
+    wait_for("its pods to be gone", lambda: pods_of(api, job) == [])
+
+
+def test_a_bad_script_argument_fails_the_step_with_the_pods_error(
+    sandbox: dict[str, Any], api: Any
+) -> None:
+    done = run(sandbox, "target=kubernetes", "epochs=ten")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"step {PYTORCH_STEP}: Failed" in done.stdout
+    log = done.stdout.split(f"--- last lines of step {PYTORCH_STEP}:", 1)[1]
+    assert "train.py: error: argument --epochs: invalid int value: 'ten'" in log, log
+    verdict = next(line for line in log.splitlines() if line.startswith("error: "))
+    assert verdict.startswith("error: PyTorchJob Failed: "), log
+    assert log.index("invalid int value") < log.index(verdict)
