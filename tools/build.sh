@@ -251,6 +251,7 @@ training_operator() {
 # CoreDNS's main package is its module root: built from a one-file module that requires it.
 coredns() {
   local v=$COREDNS_VERSION dir="$cache/src/coredns-$COREDNS_VERSION"
+  [ -x "$cache/bin/coredns-$v/coredns" ] && return 0
   if [ ! -f "$dir/main.go" ]; then
     mkdir -p "$dir"
     printf 'module ack-components.local/coredns\n\ngo 1.25\n\nrequire github.com/coredns/coredns v%s\n' "$v" >"$dir/go.mod"

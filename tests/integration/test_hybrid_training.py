@@ -223,7 +223,11 @@ def test_on_sagemaker_the_same_image_and_hyperparameters_go_through_the_controll
     assert f"step {PYTORCH_STEP}" not in done.stdout
     assert {j["metadata"]["name"] for j in pytorchjobs(api)} == before  # none made
 
-    name = output_value(done.stdout, f"{SAGEMAKER_STEP}-sagemaker_resource_name")
+    location = json.loads(output_value(done.stdout, f"{SAGEMAKER_STEP}-model_artifacts"))[
+        "s3ModelArtifacts"
+    ]
+    assert location.startswith(f"s3://{BUCKET}/hybrid/sagemaker/"), location
+    name = location.removeprefix(f"s3://{BUCKET}/hybrid/sagemaker/").split("/")[0]
     sagemaker = botocore.session.get_session().create_client(
         "sagemaker",
         region_name="us-east-1",
@@ -235,11 +239,7 @@ def test_on_sagemaker_the_same_image_and_hyperparameters_go_through_the_controll
     assert described["AlgorithmSpecification"]["TrainingImage"] == training_operator.TRAINING_IMAGE
     assert described["HyperParameters"] == {"epochs": "8", "lr": "0.05"}
     assert described["ResourceConfig"]["InstanceCount"] == 2
-    location = json.loads(output_value(done.stdout, f"{SAGEMAKER_STEP}-model_artifacts"))[
-        "s3ModelArtifacts"
-    ]
     assert location == described["ModelArtifacts"]["S3ModelArtifacts"]
-    assert location.startswith(f"s3://{BUCKET}/hybrid/sagemaker/{name}/")
     assert location in step_log(api, done.stdout, "model-location")
 
 

@@ -9,7 +9,7 @@ import tarfile
 import tomllib
 from pathlib import Path
 
-from ack_components_sandbox import host, images, node
+from ack_components_sandbox import cluster_dns, host, images, node
 from ack_components_sandbox.processes import ProcessRef
 
 
@@ -105,3 +105,15 @@ def test_a_directory_too_deep_for_the_kubelets_sockets_is_moved_to_a_short_one()
     assert moved.parent == node.SHORT_ROOT and moved == node.node_dir(deep)
     deepest_socket = moved / "kubelet" / "pod-resources" / "2345475583"
     assert len(str(deepest_socket)) <= 107
+
+
+def test_pods_get_the_cluster_dns_only_where_coredns_runs(tmp_path: Path) -> None:
+    state = node.NodeState(str(tmp_path), host.snapshot())
+    without = node.kubelet_config(state, 10250, 10248)
+    assert "clusterDNS" not in without and "clusterDomain" not in without
+    with_dns = node.kubelet_config(state, 10250, 10248, cluster_dns.SERVICE_IP)
+    assert with_dns["clusterDNS"] == ["10.0.0.10"] and with_dns["clusterDomain"] == "cluster.local"
+    (service,) = [m for m in cluster_dns.manifests() if m["kind"] == "Service"]
+    assert service["metadata"]["name"] == "kube-dns"
+    assert service["spec"]["clusterIP"] == cluster_dns.SERVICE_IP
+    assert "kubernetes cluster.local" in cluster_dns.COREFILE
