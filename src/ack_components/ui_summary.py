@@ -104,7 +104,7 @@ def markdown(
     reason = status.failure_reason(kind, current)
     summary = [
         ("Outcome", escape(outcome)),
-        ("Status", escape(current.get(kind.status_field or "", ""))),
+        ("Status", escape(status.progress(kind, current) or "")),
         ("Secondary status", escape(current.get("secondaryStatus", ""))),
         ("Failure reason", escape(reason)),
         ("ARN", escape((current.get("ackResourceMetadata") or {}).get("arn", ""))),

@@ -10,7 +10,17 @@ from typing import Any
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from ack_components import interface, job_logs, kinds, pod_logs, replicas, run, schema, status
+from ack_components import (
+    interface,
+    job_logs,
+    kinds,
+    pod_logs,
+    replicas,
+    run,
+    schema,
+    status,
+    ui_summary,
+)
 from ack_components.status import Done, Failed, Policy, Tracker, Waiting
 
 KIND = kinds.PYTORCH_JOB
@@ -190,3 +200,10 @@ def test_no_permission_is_said_once_and_the_step_goes_on() -> None:
         "pod logs: unavailable: no permission to list pods in namespace 'ml' "
         "(`ack-components rbac --pytorchjobs` grants it); the step carries on without them"
     ]
+
+
+def test_the_summary_card_shows_the_jobs_progress_and_no_aws_links() -> None:
+    done = ("Succeeded", "True", "2026-11-30T01:01:00Z", "PyTorchJob mnist succeeded.")
+    card = ui_summary.markdown(KIND, job(CREATED, done), "", "mnist", "Succeeded")
+    assert "| Status | Succeeded |" in card
+    assert "console.aws.amazon.com" not in card and "ARN" not in card
