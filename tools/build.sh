@@ -131,20 +131,32 @@ controller() {
 # zip drops the symlink workflow/executor/os-specific/signal_linux.go (same content
 # as signal_darwin.go), and Argo's go.mod carries replace directives, so it is built
 # from this copy rather than with `go install`. Prints the directory.
-argo_source() {
-  local v=$ARGO_VERSION dir="$cache/src/argo-workflows-$ARGO_VERSION" mod staging
+# A writable copy of a module from the Go module proxy, once, in the cache (the module
+# cache is read-only). Prints the directory. <module> <version> <dir> [fix-up function]
+module_copy() {
+  local dir=$3 mod staging
   [ -f "$dir/go.mod" ] && { echo "$dir"; return 0; }
-  mod=$(go mod download -json "github.com/argoproj/argo-workflows/v3@v$v" \
+  mod=$(go mod download -json "$1@v$2" \
     | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
-  [ -n "$mod" ] || fail_network "argo-workflows v$v"
+  [ -n "$mod" ] || fail_network "$1 v$2"
   mkdir -p "$(dirname "$dir")"
   staging=$(mktemp -d "$dir.XXXX")
   cp -r "$mod/." "$staging/"
   chmod -R u+w "$staging"
-  local os="$staging/workflow/executor/os-specific"
-  [ -f "$os/signal_linux.go" ] || cp "$os/signal_darwin.go" "$os/signal_linux.go"
+  [ -z "${4:-}" ] || "$4" "$staging"
   mv "$staging" "$dir"
   echo "$dir"
+}
+
+# Argo's module zip drops the symlink signal_linux.go (the same file as signal_darwin.go).
+argo_fixup() {
+  local os="$1/workflow/executor/os-specific"
+  [ -f "$os/signal_linux.go" ] || cp "$os/signal_darwin.go" "$os/signal_linux.go"
+}
+
+argo_source() {
+  module_copy github.com/argoproj/argo-workflows/v3 "$ARGO_VERSION" \
+    "$cache/src/argo-workflows-$ARGO_VERSION" argo_fixup
 }
 
 argo() {
@@ -228,23 +240,11 @@ kfp_ui() {
   echo "built $out in $((SECONDS - t0)) s" >&2
 }
 
-# The module cache is read-only: the operator builds from a writable copy in the cache.
-training_operator_source() {
-  local v=$TRAINING_OPERATOR_VERSION dir="$cache/src/training-operator-$TRAINING_OPERATOR_VERSION" mod staging
-  [ -f "$dir/go.mod" ] && { echo "$dir"; return 0; }
-  mod=$(go mod download -json "github.com/kubeflow/training-operator@v$v" \
-    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
-  [ -n "$mod" ] || fail_network "training-operator v$v"
-  mkdir -p "$(dirname "$dir")"
-  staging=$(mktemp -d "$dir.XXXX")
-  cp -r "$mod/." "$staging/"
-  chmod -R u+w "$staging"
-  mv "$staging" "$dir"
-  echo "$dir"
-}
-
 training_operator() {
-  build "$(training_operator_source)" ./cmd/training-operator.v1 \
+  local src
+  src=$(module_copy github.com/kubeflow/training-operator "$TRAINING_OPERATOR_VERSION" \
+    "$cache/src/training-operator-$TRAINING_OPERATOR_VERSION")
+  build "$src" ./cmd/training-operator.v1 \
     "$cache/bin/training-operator-$TRAINING_OPERATOR_VERSION/manager"
 }
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -187,35 +188,45 @@ def up(
     return state
 
 
-def _cluster_dns(root: Path, state: dict[str, Any], client: Any) -> None:
-    """CoreDNS on the node, where built (else ``cluster_dns_skipped``)."""
-    skipped = cluster_dns.unavailable()
+def _part(
+    root: Path,
+    state: dict[str, Any],
+    key: str,
+    label: str,
+    install: Callable[[], dict[str, Any]],
+    skipped: str | None = None,
+) -> None:
+    """One part on the node: ``state[key]`` what ``install`` reports and how long it took,
+    or ``state[key + "_skipped"]`` why it cannot run here; a failure takes the sandbox down."""
     if skipped is not None:
-        state["cluster_dns_skipped"] = skipped
+        state[f"{key}_skipped"] = skipped
         return
     started = time.monotonic()
     try:
-        node.import_image(node.NodeState.from_json(state["node"]), cluster_dns.image())
-        cluster_dns.deploy(client)
+        details = install()
     except Exception as error:
         down(root)
-        raise SandboxError(f"cluster DNS: {error}") from error
-    state["cluster_dns"] = {
-        "service_ip": cluster_dns.SERVICE_IP,
-        "seconds": round(time.monotonic() - started, 2),
-    }
+        raise SandboxError(f"{label}: {error}") from error
+    state[key] = {**details, "seconds": round(time.monotonic() - started, 2)}
+
+
+def _cluster_dns(root: Path, state: dict[str, Any], client: Any) -> None:
+    """CoreDNS on the node, where built."""
+
+    def install() -> dict[str, Any]:
+        node.import_image(node.NodeState.from_json(state["node"]), cluster_dns.image())
+        cluster_dns.deploy(client)
+        return {"service_ip": cluster_dns.SERVICE_IP}
+
+    _part(root, state, "cluster_dns", "cluster DNS", install, cluster_dns.unavailable())
 
 
 def _training_operator(root: Path, state: dict[str, Any], client: Any, emulator_url: str) -> None:
     """Kubeflow's training operator, the hybrid sample's training image, and the profile's
-    ``aws-secret`` its pods read (where built, else ``training_operator_skipped``)."""
-    skipped = training_operator.unavailable() or component_image.unavailable()
-    if skipped is not None:
-        state["training_operator_skipped"] = skipped
-        return
-    started = time.monotonic()
-    node_state = node.NodeState.from_json(state["node"])
-    try:
+    ``aws-secret`` its pods read, where built."""
+
+    def install() -> dict[str, Any]:
+        node_state = node.NodeState.from_json(state["node"])
         built = training_operator.training_image(root.resolve() / "training-image.log")
         node.import_archive(node_state, built.archive)
         init = training_operator.init_image(root.resolve() / "init-image.log")
@@ -223,31 +234,25 @@ def _training_operator(root: Path, state: dict[str, Any], client: Any, emulator_
         node.import_image(node_state, training_operator.operator_image())
         training_operator.install(client)
         profile.put_aws_secret(client, emulator_url)
-    except Exception as error:
-        down(root)
-        raise SandboxError(f"training operator: {error}") from error
-    state["training_operator"] = {
-        "version": training_operator.version(),
-        "training_image": built.name,
-        "seconds": round(time.monotonic() - started, 2),
-    }
+        return {"version": training_operator.version(), "training_image": built.name}
+
+    skipped = training_operator.unavailable() or component_image.unavailable()
+    _part(root, state, "training_operator", "training operator", install, skipped)
 
 
 def _controller_deployment(root: Path, state: dict[str, Any], client: Any, url: str) -> None:
     """The ACK controller as users deploy it, on the node."""
-    started = time.monotonic()
-    try:
+
+    def install() -> dict[str, Any]:
         node.import_image(node.NodeState.from_json(state["node"]), controller_deployment.image())
         controller_deployment.deploy(client, url, REGION)
-    except Exception as error:
-        down(root)
-        raise SandboxError(f"ACK controller: {error}") from error
-    state["controller_deployment"] = {
-        "namespace": controller_deployment.NAMESPACE,
-        "name": controller_deployment.NAME,
-        "image": controller_deployment.image().name,
-        "seconds": round(time.monotonic() - started, 2),
-    }
+        return {
+            "namespace": controller_deployment.NAMESPACE,
+            "name": controller_deployment.NAME,
+            "image": controller_deployment.image().name,
+        }
+
+    _part(root, state, "controller_deployment", "ACK controller", install)
 
 
 def _pipelines(root: Path, state: dict[str, Any], client: Any, emulator_url: str) -> None:

@@ -21,44 +21,27 @@ import itertools
 import json
 import re
 import subprocess
-import sys
 import tarfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import botocore.session
 import pytest
+from kfp_sandbox import WHY_NOT as KFP_WHY_NOT
+from kfp_sandbox import command, completed, output_value, run_name, up, wait_for, workflow_name
 from kubernetes import client, config
 
 from ack_components_sandbox import (
-    argo,
     cluster_dns,
-    component_image,
-    database,
-    kfp_backend,
     kfp_runs,
-    kfp_ui,
-    node,
     pipelines,
     profile,
-    stack,
     training_operator,
 )
 
-WHY_NOT = (
-    node.unavailable()
-    or component_image.unavailable()
-    or argo.unavailable()
-    or kfp_backend.unavailable()
-    or database.unavailable()
-    or kfp_ui.unavailable()
-    or cluster_dns.unavailable()
-    or training_operator.unavailable()
-)
+WHY_NOT = KFP_WHY_NOT or cluster_dns.unavailable() or training_operator.unavailable()
 REPO = Path(__file__).resolve().parents[2]
-SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
 HYBRID = REPO / "samples" / "hybrid_pipeline.py"
 NAMESPACE = profile.NAMESPACE
 BUCKET = "hybrid-models"
@@ -74,13 +57,9 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    root = tmp_path_factory.mktemp("hybrid") / "sandbox"
-    state = stack.up(root)
-    try:
+    for state in up(tmp_path_factory, "hybrid"):
         s3(state).create_bucket(Bucket=BUCKET)
-        yield {"root": root, **state}
-    finally:
-        stack.down(root)
+        yield state
 
 
 @pytest.fixture(scope="module")
@@ -99,31 +78,13 @@ def s3(state: dict[str, Any]) -> Any:
     )
 
 
-def command(sandbox: dict[str, Any], *parameters: str) -> list[str]:
-    given = [arg for pair in parameters for arg in ("-p", pair)]
-    return [SANDBOX_CLI, "run", str(HYBRID), "--dir", str(sandbox["root"]), *given]
+def hybrid(sandbox: dict[str, Any], *parameters: str) -> list[str]:
+    given = [arg for pair in (f"bucket={BUCKET}", *parameters) for arg in ("-p", pair)]
+    return command(sandbox, HYBRID, *given)
 
 
 def run(sandbox: dict[str, Any], *parameters: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command(sandbox, f"bucket={BUCKET}", *parameters),
-        capture_output=True,
-        text=True,
-        timeout=800,
-    )
-
-
-def output_value(stdout: str, output: str) -> str:
-    for line in stdout.splitlines():
-        if line.strip().startswith(f"{output} = "):
-            return line.split(" = ", 1)[1]
-    raise AssertionError(f"no output {output} in:\n{stdout}")
-
-
-def workflow_name(stdout: str) -> str:
-    found = re.search(r"workflow (\S+) in namespace", stdout)
-    assert found, stdout
-    return found.group(1)
+    return completed(hybrid(sandbox, *parameters))
 
 
 def step_log(api: Any, stdout: str, step_name: str) -> str:
@@ -154,16 +115,6 @@ def losses(log: str, pod: str) -> list[float]:
     pattern = re.compile(rf"^\[{re.escape(pod)}\] rank \d/2 epoch (\d+) loss ([0-9.]+)$")
     found = [pattern.match(line) for line in log.splitlines()]
     return [float(m.group(2)) for m in found if m]
-
-
-def wait_for(what: str, check: Any, timeout: float = 180.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_on_kubernetes_a_master_and_a_worker_train_and_the_model_is_handed_on(
@@ -248,7 +199,7 @@ def test_stopping_the_run_deletes_the_pytorchjob_and_its_pods(
 ) -> None:
     before = {j["metadata"]["name"] for j in pytorchjobs(api)}
     following = subprocess.Popen(
-        command(sandbox, f"bucket={BUCKET}", "target=kubernetes", "epochs=1000000"),
+        hybrid(sandbox, "target=kubernetes", "epochs=1000000"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -256,7 +207,7 @@ def test_stopping_the_run_deletes_the_pytorchjob_and_its_pods(
     try:
         assert following.stdout is not None
         first = following.stdout.readline()
-        run_id = first.split()[1].rstrip(":")
+        run_id = run_name(first)
         job = wait_for(
             "the PyTorchJob",
             lambda: [

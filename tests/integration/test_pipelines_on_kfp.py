@@ -22,7 +22,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -36,32 +35,28 @@ from typing import Any
 
 import botocore.session
 import pytest
+from kfp_sandbox import (
+    WHY_NOT,
+    command,
+    completed,
+    output_value,
+    run_name,
+    up,
+    wait_for,
+    workflow_name,
+)
 from kubernetes import client, config
 
 from ack_components_sandbox import (
     argo,
-    component_image,
-    database,
-    kfp_backend,
     kfp_runs,
     kfp_ui,
-    node,
     pipelines,
     profile,
-    stack,
 )
 from ack_components_sandbox.artifact_store import ArtifactStoreState
 
-WHY_NOT = (
-    node.unavailable()
-    or component_image.unavailable()
-    or argo.unavailable()
-    or kfp_backend.unavailable()
-    or database.unavailable()
-    or kfp_ui.unavailable()
-)
 REPO = Path(__file__).resolve().parents[2]
-SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
 DEPLOY = REPO / "samples" / "deploy_pipeline.py"
 TRAINING = REPO / "samples" / "training_pipeline.py"
 TAGGED = Path(__file__).parent / "pipelines" / "tagged_training.py"
@@ -81,12 +76,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    root = tmp_path_factory.mktemp("kfp") / "sandbox"
-    state = stack.up(root)
-    try:
-        yield {"root": root, **state}
-    finally:
-        stack.down(root)
+    yield from up(tmp_path_factory, "kfp")
 
 
 @pytest.fixture(scope="module")
@@ -95,13 +85,13 @@ def api(sandbox: dict[str, Any]) -> Any:
 
 
 def run(sandbox: dict[str, Any], pipeline: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [SANDBOX_CLI, "run", str(pipeline), "--dir", str(sandbox["root"]), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=800)
+    return completed(command(sandbox, pipeline, *args))
 
 
 def start(sandbox: dict[str, Any], pipeline: Path, *args: str) -> subprocess.Popen[str]:
-    command = [SANDBOX_CLI, "run", str(pipeline), "--dir", str(sandbox["root"]), *args]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command(sandbox, pipeline, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def tags(**values: str) -> str:
@@ -133,36 +123,6 @@ def workflow(api: Any, name: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def kfp_client(sandbox: dict[str, Any]) -> Any:
     return kfp_runs.client(sandbox["kfp_ui"]["url"], NAMESPACE)
-
-
-def run_name(stdout: str) -> str:
-    """The run's id (KFP's; for ``--argo``, the Workflow's name)."""
-    first = stdout.splitlines()[0]
-    assert first.startswith("run "), stdout
-    return first.split()[1].rstrip(":")
-
-
-def workflow_name(stdout: str) -> str:
-    found = re.search(r"workflow (\S+) in namespace", stdout)
-    assert found, stdout
-    return found.group(1)
-
-
-def output_value(stdout: str, output: str) -> str:
-    for line in stdout.splitlines():
-        if line.strip().startswith(f"{output} = "):
-            return line.split(" = ", 1)[1]
-    raise AssertionError(f"no output {output} in:\n{stdout}")
-
-
-def wait_for(what: str, check: Any, timeout: float = 120.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def training_job_created(sandbox: dict[str, Any], known: set[str]) -> str:
