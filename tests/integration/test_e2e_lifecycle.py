@@ -26,7 +26,11 @@ from ack_components_sandbox.testing import samples
 from ack_components_sandbox.testing.stack import Stack
 
 FAIL_TAG = "emulator.ack-components/fail"
+SECONDS_TAG = "emulator.ack-components/seconds"
 WAIT = 240
+#: Long enough that a job is surely still running when its step is stopped (the emulator's
+#: jobs otherwise last 6 s, which a loaded machine can pass before the SIGTERM lands).
+RUNNING_SECONDS = "600"
 
 
 def inputs(kind: str, name: str, **overrides: Any) -> dict[str, str]:
@@ -77,8 +81,10 @@ def test_a_stopped_step_stops_its_job_in_sagemaker(real: Harness, ack_stack: Sta
         "PipelineExecution": "stop-execution",
     }
     execution = {"pipeline_name": pipeline(real, "stop-pipeline")}
+    # StartPipelineExecution takes no tags: an execution lasts the emulator's timing.
+    long_running = {"tags": [{"key": SECONDS_TAG, "value": RUNNING_SECONDS}]}
     running = {
-        kind: run(real, kind, name, **(execution if kind == "PipelineExecution" else {}))
+        kind: run(real, kind, name, **(execution if kind == "PipelineExecution" else long_running))
         for kind, name in names.items()
     }
 

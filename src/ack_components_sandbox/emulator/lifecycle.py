@@ -45,7 +45,10 @@ Describe output shape and never invents ``{}`` for a structure that was not sent
 Failure injection: a Create whose ``Tags`` hold the key ``emulator.ack-components/fail``
 (``Entry.fail_reason`` may read another member) ends in ``failed`` with that value as
 ``reason_member``; a kind with no ``failed`` value refuses such a Create with a
-ValidationException carrying the reason.
+ValidationException carrying the reason. A Create whose ``Tags`` hold
+``emulator.ack-components/seconds`` holds each of its scheduled phases (a job's
+InProgress) that many seconds instead of the emulator's timing, as a training job does,
+so a test can stop a job that is surely still running.
 """
 
 from __future__ import annotations
@@ -61,7 +64,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from ack_components_sandbox.emulator.training import ACCOUNT_ID, FAIL_TAG, ApiError, JsonDict
+from ack_components_sandbox.emulator.training import (
+    ACCOUNT_ID,
+    FAIL_TAG,
+    ApiError,
+    JsonDict,
+    tag_seconds,
+)
 
 #: The timing key of phases that do not name one, and the one Stop's phase uses.
 JOB = "job"
@@ -281,6 +290,8 @@ class Record:
     key: tuple[str, ...] = ()
     #: (moment, verb) of every Stop, Start, Update and Delete, in the order they came.
     actions: list[tuple[float, str]] = field(default_factory=list)
+    #: How long each scheduled phase lasts, when the Create's tags said (``tag_seconds``).
+    seconds: float | None = None
     generated: JsonDict = field(default_factory=dict)
 
     @property
@@ -308,7 +319,7 @@ def timeline(record: Record, timings: Mapping[str, float]) -> tuple[list[Event],
     at = record.created
     for phase in entry.phases:
         events.append(Event(phase.status, at))
-        at += timings[phase.timing]
+        at += timings[phase.timing] if record.seconds is None else record.seconds
     final = entry.failed if record.fail_reason is not None else entry.done
     if final is not None:
         events.append(Event(final, at))
@@ -463,6 +474,7 @@ class LifecycleStore:
         reason = entry.fail_reason(params)
         if reason is not None and entry.failed is None:
             raise ApiError("ValidationException", reason)
+        seconds = tag_seconds(params)
         with self._lock:
             for member, kind in entry.requires:
                 if member in params:
@@ -484,6 +496,7 @@ class LifecycleStore:
                 raise entry.error(entry.in_use, key[-1], arn)
             record = Record(entry, region, arn, request, self.clock(), reason, key)
             record.generated = generated
+            record.seconds = seconds
             self._records[(entry.kind, region, *key)] = record
             return self._reply(entry.create, record)
 

@@ -193,6 +193,20 @@ class Job:
         return out
 
 
+def tag_seconds(request: JsonDict) -> float | None:
+    """How long a Create asks its job (each scheduled phase) to last with its tags, if it
+    does; ValidationException when the value is not a number of seconds."""
+    for tag in request.get("Tags") or []:
+        if isinstance(tag, dict) and tag.get("Key") == SECONDS_TAG:
+            try:
+                return float(tag.get("Value", ""))
+            except ValueError:
+                raise ApiError(
+                    "ValidationException", f"tag {SECONDS_TAG}: not a number of seconds"
+                ) from None
+    return None
+
+
 def _transitions(seen: list[Event], ended: bool) -> list[JsonDict]:
     result: list[JsonDict] = []
     for index, event in enumerate(seen):
@@ -250,14 +264,9 @@ class Store:
             )
         arn = f"arn:aws:sagemaker:{region}:{ACCOUNT_ID}:training-job/{name.lower()}"
         tags = {t.get("Key"): t.get("Value", "") for t in params.get("Tags") or []}
-        duration = self.training_seconds
-        if SECONDS_TAG in tags:
-            try:
-                duration = float(tags[SECONDS_TAG])
-            except ValueError:
-                raise ApiError(
-                    "ValidationException", f"tag {SECONDS_TAG}: not a number of seconds"
-                ) from None
+        duration = tag_seconds(params)
+        if duration is None:
+            duration = self.training_seconds
         with self._lock:
             if (region, name) in self._jobs:
                 raise ApiError(
