@@ -76,7 +76,8 @@ node:
 	bash tools/install-node-deps.sh
 	bash tools/build.sh node
 
-# The component image from the Dockerfile (as root, with debootstrap and podman; elsewhere a
+# The component image from the Dockerfile, and the hybrid sample's training image and the
+# training operator's init image (as root, with debootstrap and podman; elsewhere a
 # note and no image): built once per content into ~/.cache/ack-components/images/;
 # `sandbox up` imports it into the node (and builds it there when it is missing or stale).
 image: $(STAMP)

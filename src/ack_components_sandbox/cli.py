@@ -38,7 +38,13 @@ def _sandbox(args: argparse.Namespace) -> int:
         return 1
     from ack_components_sandbox import stack
 
-    return stack.main(args.action, Path(args.dir), args.port, with_node=not args.no_node)
+    return stack.main(
+        args.action,
+        Path(args.dir),
+        args.port,
+        with_node=not args.no_node,
+        with_training=not args.no_training,
+    )
 
 
 def _codegen(args: argparse.Namespace) -> int:
@@ -78,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
             action="store_true",
             help="up: no Kubernetes node (by default one runs where the machine allows: "
             "Linux, root)",
+        )
+        sub.add_argument(
+            "--no-training",
+            action="store_true",
+            help="up: no training operator or training image on the node (hybrid training)",
         )
         sub.set_defaults(handler=_sandbox, action=action)
     for name, handler, text in (

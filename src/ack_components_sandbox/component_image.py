@@ -384,18 +384,26 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def main() -> int:
-    """``python -m ack_components_sandbox.component_image``: build (or find) the image."""
+    """``python -m ack_components_sandbox.component_image``: build (or find) the component
+    image, and the hybrid sample's training image and the training operator's init image."""
     why = unavailable()
     if why is not None:
         print(f"note: no component image: {why}", file=sys.stderr)
         return 0
-    try:
-        built = ensure()
-    except ImageError as error:
-        print(f"error: component image: {error}", file=sys.stderr)
-        return 1
-    how = "cached" if built.cached else "built"
-    print(f"component image {built.name}: {how} in {built.seconds} s ({built.archive})")
+    from ack_components_sandbox import training_operator
+
+    for what, build in (
+        ("component image", ensure),
+        ("training image", training_operator.training_image),
+        ("init image", training_operator.init_image),
+    ):
+        try:
+            built = build()
+        except ImageError as error:
+            print(f"error: {what}: {error}", file=sys.stderr)
+            return 1
+        how = "cached" if built.cached else "built"
+        print(f"{what} {built.name}: {how} in {built.seconds} s ({built.archive})")
     return 0
 
 

@@ -74,9 +74,15 @@ def write_state(root: Path, state: dict[str, Any]) -> None:
 
 
 def up(
-    root: Path = DEFAULT_DIR, api_port: int | None = None, with_node: bool = True
+    root: Path = DEFAULT_DIR,
+    api_port: int | None = None,
+    with_node: bool = True,
+    with_training: bool = True,
 ) -> dict[str, Any]:
     """Start the parts in order; returns the saved state.
+
+    ``with_training``: also Kubeflow's training operator and the training image on the
+    node (else ``training_operator_skipped`` says it was not asked for).
 
     ``with_node``: also a node, if ``node.unavailable()`` finds nothing missing (else
     the reason is saved as ``node_skipped``), and on it the component image, if
@@ -181,8 +187,10 @@ def up(
         _pipelines(root, state, client, emulator.url)
         if "argo" in state:
             _kubeflow_pipelines(root, state, client)
-        if "cluster_dns" in state:
+        if "cluster_dns" in state and with_training:
             _training_operator(root, state, client, emulator.url)
+        elif not with_training:
+            state["training_operator_skipped"] = "--no-training"
     state["ready_seconds"] = round(time.monotonic() - started, 2)
     write_state(root, state)
     return state
@@ -457,10 +465,16 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
     return {"running": bool(parts) and all(parts.values()), "parts": parts, **report}
 
 
-def main(action: str, root: Path, api_port: int | None, with_node: bool = True) -> int:
+def main(
+    action: str,
+    root: Path,
+    api_port: int | None,
+    with_node: bool = True,
+    with_training: bool = True,
+) -> int:
     try:
         if action == "up":
-            state = up(root, api_port, with_node)
+            state = up(root, api_port, with_node, with_training)
             kubeconfig = root / "kubeconfig"
             print(
                 f"sandbox ready in {state.get('ready_seconds', 0)} s: {len(state.get('crds', []))} CRDs"

@@ -36,10 +36,13 @@ WHY_NOT = (
 SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
 
 
-def up(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[dict[str, Any]]:
-    """A module's sandbox (for a module-scoped fixture): its state, with ``root``."""
+def up(
+    tmp_path_factory: pytest.TempPathFactory, name: str, with_training: bool = False
+) -> Iterator[dict[str, Any]]:
+    """A module's sandbox (for a module-scoped fixture): its state, with ``root``. The
+    training operator and its images only where the module asks (they take a while)."""
     root = tmp_path_factory.mktemp(name) / "sandbox"
-    state = stack.up(root)
+    state = stack.up(root, with_training=with_training)
     try:
         yield {"root": root, **state}
     finally:

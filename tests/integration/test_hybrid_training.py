@@ -57,7 +57,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    for state in up(tmp_path_factory, "hybrid"):
+    for state in up(tmp_path_factory, "hybrid", with_training=True):
         s3(state).create_bucket(Bucket=BUCKET)
         yield state
 

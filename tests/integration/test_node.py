@@ -90,7 +90,7 @@ def test_a_pod_runs_on_the_node_and_down_leaves_nothing(tmp_path: Path) -> None:
     before = host.snapshot()
     assert not node_processes()
 
-    up = sandbox(root, "up")
+    up = sandbox(root, "up", "--no-training")  # test_hybrid_training runs the operator
     try:
         assert up.returncode == 0, up.stderr
         assert f"node {node.NODE_NAME} Ready in" in up.stdout

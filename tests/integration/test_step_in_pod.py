@@ -159,7 +159,7 @@ def test_model_then_endpoint_config_steps_run_as_pods(tmp_path: Path) -> None:
     before = host.snapshot()
     assert not node_processes()
     workflow = compiled_workflow(tmp_path)
-    up = sandbox(root, "up")
+    up = sandbox(root, "up", "--no-training")
     try:
         assert up.returncode == 0, up.stderr
         assert f"component image {component_image.normalized(component_image.COMPONENT_IMAGE)}" in (
