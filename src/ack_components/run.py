@@ -47,10 +47,14 @@ from ack_components import (
 from ack_components.interface import NOT_SET, InputError
 from ack_components.kinds import Kind
 from ack_components.naming import InvalidName
-from ack_components.watch import MAX_WINDOW, TICK, follow
+from ack_components.watch import TICK, follow
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 STOP_WAIT_SECONDS = 120.0
+#: The longest the step waits on one watch before it looks again whether it was stopped:
+#: a stop signal whose exception Python dropped (raised inside a finalizer, which only
+#: prints it) is still acted on within this many seconds.
+STOP_RECHECK_SECONDS = 15.0
 MANAGED_BY = "ack-components"
 #: The label and annotation naming the run that created a resource.
 RUN_ID_KEY = "ack-components/run-id"
@@ -76,6 +80,10 @@ class Interrupted(Exception):
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
+
+
+#: The stop signal received, if any (``_raise_interrupted`` records it before raising).
+_received: list[int] = []
 
 
 def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> Prepared:
@@ -226,6 +234,7 @@ def run(
         return EXIT_FAILED
 
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    _received.clear()
     for sig in previous:
         signal.signal(sig, _raise_interrupted)
     try:
@@ -256,7 +265,16 @@ def _run_id(resource: dict[str, Any]) -> str:
 
 
 def _raise_interrupted(signum: int, _frame: Any) -> None:
+    """Raise ``Interrupted`` where the step is. Python runs the handler between any two
+    bytecodes, a finalizer's too, where the exception would only be printed and dropped;
+    so the signal is also recorded, and the follow loop raises it (``_stop_if_received``)."""
+    _received.append(signum)
     raise Interrupted(signum)
+
+
+def _stop_if_received() -> None:
+    if _received:
+        raise Interrupted(_received[0])
 
 
 def _apply_and_follow(
@@ -287,7 +305,7 @@ def _apply_and_follow(
 
     def window() -> float:
         at = verdict.recheck_at if isinstance(verdict, status.Waiting) else None
-        wait = (at - clock()) if at is not None else float(MAX_WINDOW)
+        wait = STOP_RECHECK_SECONDS if at is None else min(at - clock(), STOP_RECHECK_SECONDS)
         logs_due = follower.due_in()
         return wait if logs_due is None else min(wait, logs_due)
 
@@ -301,6 +319,7 @@ def _apply_and_follow(
         return f"[{clock() - tracker.started:7.1f}s]"
 
     for snapshot in snapshots():
+        _stop_if_received()
         follower.poll()
         if snapshot is not TICK:
             last = snapshot
