@@ -14,6 +14,8 @@ import copy
 from typing import Any
 
 MODEL_ARTIFACT_URL_ENV = "MODEL_ARTIFACT_URL"
+#: The spec field that holds a PyTorchJob's replicas.
+FIELD = "pytorchReplicaSpecs"
 
 
 def with_env(replica_specs: dict[str, Any], name: str, value: str) -> dict[str, Any]:
