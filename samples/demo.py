@@ -26,6 +26,7 @@ says why there is no node.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -38,8 +39,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SANDBOX = ROOT / ".sandbox"
-KUBECONFIG = SANDBOX / "kubeconfig"
 REGION = "us-east-1"
 
 
@@ -51,14 +50,14 @@ def cli(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / "ack-components"), *args], check=True, text=True, **kwargs)  # type: ignore[call-overload]
 
 
-def sandbox(*args: str) -> None:
-    subprocess.run([str(BIN / "ack-components-sandbox"), *args], check=True)
+def sandbox(root: Path, *args: str) -> None:
+    subprocess.run([str(BIN / "ack-components-sandbox"), *args, "--dir", str(root)], check=True)
 
 
-def kubectl(*args: str) -> None:
+def kubectl(root: Path, *args: str) -> None:
     from ack_components_sandbox import binaries
 
-    env = {**os.environ, "KUBECONFIG": str(KUBECONFIG)}
+    env = {**os.environ, "KUBECONFIG": str(root / "kubeconfig")}
     subprocess.run([str(binaries.kubectl().path()), *args], env=env, check=True)
 
 
@@ -66,7 +65,9 @@ def arguments(inputs: dict[str, str]) -> list[str]:
     return [part for key, value in inputs.items() for part in (f"--{key}", value)]
 
 
-def run_step(kind_name: str, inputs: dict[str, str], outputs: Path, show: str = "") -> Path:
+def run_step(
+    root: Path, kind_name: str, inputs: dict[str, str], outputs: Path, show: str = ""
+) -> Path:
     """Run one component as KFP would; the real controller moves its resource along."""
     from ack_components import kinds
 
@@ -75,13 +76,13 @@ def run_step(kind_name: str, inputs: dict[str, str], outputs: Path, show: str = 
     directory = outputs / kind.name
     run = subprocess.Popen(
         [BIN / "ack-components", "run", kind.name, *arguments(inputs), "--outputs-dir", directory],
-        env={**os.environ, "KUBECONFIG": str(KUBECONFIG)},
+        env={**os.environ, "KUBECONFIG": str(root / "kubeconfig")},
         text=True,
     )
     if show:
         time.sleep(8)  # the controller has created it in SageMaker by now
         step(f"kubectl get {show} -o wide (while it runs)")
-        kubectl("get", show, "-o", "wide")
+        kubectl(root, "get", show, "-o", "wide")
     code = run.wait(timeout=600)
     if code != 0:
         raise SystemExit(f"the {kind.name} step exited {code}")
@@ -97,26 +98,31 @@ def output(directory: Path, name: str) -> Any:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--dir", type=Path, default=ROOT / ".sandbox", help="the sandbox's directory"
+    )
+    root: Path = parser.parse_args().dir
     step("sandbox up")
-    sandbox("up", "--dir", str(SANDBOX))
+    sandbox(root, "up")
     try:
-        state = json.loads((SANDBOX / "state.json").read_text())
+        state = json.loads((root / "state.json").read_text())
         if "kfp_ui" in state:
-            deploy_through_kfp(state["kfp_ui"]["url"])
+            deploy_through_kfp(root, state["kfp_ui"]["url"])
         elif "argo" in state:
-            deploy_through_argo()
+            deploy_through_argo(root)
         else:
             reason = state.get("argo_skipped") or state.get("node_skipped")
             print(f"\nno pipeline engine here ({reason}): the same steps from this shell")
             with tempfile.TemporaryDirectory(prefix="ack-components-demo-") as outputs:
-                deploy_from_shell(Path(outputs))
+                deploy_from_shell(root, Path(outputs))
         return 0
     finally:
         step("sandbox down")
-        sandbox("down", "--dir", str(SANDBOX))
+        sandbox(root, "down")
 
 
-def deploy_through_kfp(ui_url: str) -> None:
+def deploy_through_kfp(root: Path, ui_url: str) -> None:
     """What a user does against their Kubeflow, with the sandbox's address."""
     import kfp
     from kubernetes import config
@@ -139,7 +145,7 @@ def deploy_through_kfp(ui_url: str) -> None:
         namespace=profile.NAMESPACE,
     )
     print(f"run {created.run_id}; followed through the KFP API:", flush=True)
-    api = config.new_client_from_config(config_file=str(KUBECONFIG))
+    api = config.new_client_from_config(config_file=str(root / "kubeconfig"))
     run = kfp_runs.KfpRun(api, client, profile.NAMESPACE, created.run_id)
     started = time.monotonic()
     final = run.follow(900.0, echo=lambda line: print(line, flush=True))
@@ -148,19 +154,19 @@ def deploy_through_kfp(ui_url: str) -> None:
     print(f"the run in the KFP UI: {ui_url}/#/runs/details/{created.run_id}")
     if phase != "Succeeded":
         raise SystemExit(f"the run ended {phase}")
-    show_deployed()
+    show_deployed(root)
 
 
-def deploy_through_argo() -> None:
+def deploy_through_argo(root: Path) -> None:
     pipeline = ROOT / "samples" / "deploy_pipeline.py"
     step(f"ack-components-sandbox run --argo {pipeline.relative_to(ROOT)} (each step a pod)")
     started = time.monotonic()
-    sandbox("run", "--argo", str(pipeline), "--dir", str(SANDBOX))
+    sandbox(root, "run", "--argo", str(pipeline))
     print(f"(the pipeline ran in {time.monotonic() - started:.0f} s)")
-    show_deployed()
+    show_deployed(root)
 
 
-def show_deployed() -> None:
+def show_deployed(root: Path) -> None:
     from ack_components_sandbox import profile
 
     deployed = ",".join(
@@ -168,11 +174,11 @@ def show_deployed() -> None:
         for plural in ("trainingjobs", "models", "endpointconfigs", "endpoints")
     )
     step(f"kubectl get {deployed},workflows,pods -n {profile.NAMESPACE}")
-    kubectl("get", f"{deployed},workflows,pods", "-n", profile.NAMESPACE, "-o", "wide")
-    show_sagemaker_calls()
+    kubectl(root, "get", f"{deployed},workflows,pods", "-n", profile.NAMESPACE, "-o", "wide")
+    show_sagemaker_calls(root)
 
 
-def deploy_from_shell(outputs: Path) -> None:
+def deploy_from_shell(root: Path, outputs: Path) -> None:
     from ack_components_sandbox.testing import samples
 
     training_inputs = samples.as_inputs(
@@ -183,9 +189,10 @@ def deploy_from_shell(outputs: Path) -> None:
     step("ack-components render TrainingJob (no cluster contacted)")
     cli("render", "TrainingJob", *arguments(training_inputs))
 
-    trained = run_step("TrainingJob", training_inputs, outputs, show="trainingjobs")
+    trained = run_step(root, "TrainingJob", training_inputs, outputs, show="trainingjobs")
     model_data = output(trained, "model_artifacts")["s3ModelArtifacts"]
     model = run_step(
+        root,
         "Model",
         samples.as_inputs(
             samples.kmeans_model_spec(model_data), region=REGION, model_name="kmeans-mnist"
@@ -193,6 +200,7 @@ def deploy_from_shell(outputs: Path) -> None:
         outputs,
     )
     config_step = run_step(
+        root,
         "EndpointConfig",
         samples.as_inputs(
             samples.endpoint_config_spec(output(model, "sagemaker_resource_name")),
@@ -202,6 +210,7 @@ def deploy_from_shell(outputs: Path) -> None:
         outputs,
     )
     endpoint = run_step(
+        root,
         "Endpoint",
         {
             "region": REGION,
@@ -218,22 +227,22 @@ def deploy_from_shell(outputs: Path) -> None:
         for plural in ("trainingjobs", "models", "endpointconfigs", "endpoints")
     )
     step(f"kubectl get {deployed} (done)")
-    kubectl("get", deployed, "-o", "wide")
+    kubectl(root, "get", deployed, "-o", "wide")
     for title, directory in (("TrainingJob", trained), ("Endpoint", endpoint)):
         step(f"{title} outputs")
         for path in sorted(directory.iterdir()):
             print(f"  {path.name}: {path.read_text()[:160]}")
-    show_sagemaker_calls()
+    show_sagemaker_calls(root)
 
 
-def show_sagemaker_calls() -> None:
+def show_sagemaker_calls(root: Path) -> None:
     step("what the ACK controller called in SageMaker (the emulator's record)")
-    for call in sagemaker_calls():
+    for call in sagemaker_calls(root):
         print(f"  {call['operation']:<28} {call['name'] or ''}")
 
 
-def sagemaker_calls() -> list[dict[str, Any]]:
-    state = json.loads((SANDBOX / "state.json").read_text())
+def sagemaker_calls(root: Path) -> list[dict[str, Any]]:
+    state = json.loads((root / "state.json").read_text())
     with urllib.request.urlopen(f"{state['emulator']['url']}/_emulator/calls") as reply:
         calls: list[dict[str, Any]] = json.loads(reply.read())
     # Describe calls repeat on every reconcile; the ones that change something tell the story.

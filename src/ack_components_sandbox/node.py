@@ -51,6 +51,9 @@ CNI_PLUGINS = ("bridge", "host-local", "loopback")
 KUBE_PROGRAMS = ("kubelet", "kube-scheduler", "kube-controller-manager", "kube-proxy")
 #: The order of ``start()``; ``stop()`` goes backwards.
 PROCESSES = ("containerd", "kubelet", "kube-controller-manager", "kube-scheduler", "kube-proxy")
+#: Stopped before the pods are deleted: otherwise a Deployment's ReplicaSet makes a new pod
+#: for each one deleted, and the kubelet starts it.
+_REPLACERS = ("kube-controller-manager", "kube-scheduler")
 #: The longest node directory path whose sockets fit in sun_path (107 bytes and a NUL): the
 #: kubelet's deepest, ``<dir>/kubelet/pod-resources/<10 digits>``, adds 34 characters.
 _DIR_PATH_LIMIT = 70
@@ -280,6 +283,9 @@ def started_state(error: NodeError) -> NodeState | None:
 def stop(state: NodeState, plane: ControlPlaneState | None) -> list[str]:
     """Delete the pods, stop the processes, undo the machine's changes; returns what stayed."""
     if plane is not None and state.processes.get("kubelet", None) is not None:
+        for name in _REPLACERS:
+            if name in state.processes:
+                state.processes[name].stop(grace_seconds=15)
         _delete_pods(state, plane)
     for name in reversed(PROCESSES):
         if name in state.processes:
@@ -442,12 +448,18 @@ def _delete_pods(state: NodeState, plane: ControlPlaneState, timeout: float = 60
             path = f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}"
             api(plane, "DELETE", f"{path}?gracePeriodSeconds=1")
         deadline = time.monotonic() + timeout
-        while api(plane, "GET", "/api/v1/pods")["items"] and time.monotonic() < deadline:
+        while _on_node(api(plane, "GET", "/api/v1/pods")["items"]) and time.monotonic() < deadline:
             if not state.processes["kubelet"].is_running():
                 return
             time.sleep(0.5)
     except NodeError:
         return  # the API server is gone: host.restore() sweeps what the pods left
+
+
+def _on_node(pods: list[dict[str, Any]]) -> list[str]:
+    """The pods a kubelet still has to stop: those placed on a node (a Pending pod nothing
+    placed has no sandbox)."""
+    return [pod["metadata"]["name"] for pod in pods if pod["spec"].get("nodeName")]
 
 
 def _ctr(state: NodeState, *args: str) -> subprocess.CompletedProcess[str]:
