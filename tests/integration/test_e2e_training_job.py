@@ -29,6 +29,12 @@ def test_a_job_completes_with_its_model_artifacts(real: Harness, ack_stack: Stac
     assert code == 0, log + ack_stack.controller_log()[-3000:]
     assert "InProgress" in log
     assert "done: Completed" in log
+    # The step has no AWS identity: it succeeds, and one line says why there are no job logs.
+    about_aws = [line for line in log.splitlines() if "AWS credentials" in line]
+    assert about_aws == [
+        "job logs: unavailable: no AWS credentials in the pod (IRSA, environment or instance "
+        "profile); the step carries on without them"
+    ], log
     artifacts = run.output("model_artifacts")
     assert artifacts["s3ModelArtifacts"].endswith("/real-ok/output/model.tar.gz")
     assert run.output("training_job_status") == "Completed"
