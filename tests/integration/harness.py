@@ -89,8 +89,14 @@ class Harness:
         return client.CustomObjectsApi(self.api)
 
     def start(
-        self, kubeconfig: Path | None = None, kind: str = TRAINING_JOB, **inputs: str
+        self,
+        kubeconfig: Path | None = None,
+        kind: str = TRAINING_JOB,
+        env: dict[str, str] | None = None,
+        **inputs: str,
     ) -> Component:
+        """The component, run as a pod without AWS identity runs it, unless ``env`` gives
+        the step's environment."""
         base = KMEANS_INPUTS if kind == TRAINING_JOB else {"region": "us-east-1"}
         merged = {**base, "namespace": self.namespace, **inputs}
         outputs_dir = self.tmp / f"out-{time.monotonic_ns()}"
@@ -99,7 +105,11 @@ class Harness:
         for key, value in merged.items():
             argv += [f"--{key}", value]
         process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=without_aws()
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=without_aws() if env is None else env,
         )
         return Component(process, outputs_dir, kind)
 

@@ -1,4 +1,4 @@
-"""What a training job writes to CloudWatch Logs, as a pure function of the job and a clock.
+"""What a job writes to CloudWatch Logs, as a pure function of the job and a clock.
 
 SageMaker sends each training instance's output to the log group
 ``/aws/sagemaker/TrainingJobs``, one stream per instance named
@@ -6,6 +6,9 @@ SageMaker sends each training instance's output to the log group
 from there, so the emulator writes them too: for each instance, a start line, the
 download, a loss line per epoch that goes down as training goes on, the upload and the
 end; a failed job's last line is its failure reason, a stopped job's the SIGTERM it got.
+Processing, transform and labeling jobs (the lifecycle table's) write to their own
+groups (``LIFECYCLE``) in the same way: a start line, progress through their InProgress
+phase, and the end, the failure reason or the SIGTERM.
 Like ``training.Job``, the lines are a function of the time elapsed (no threads): the
 server writes into moto's CloudWatch Logs whatever has become due before it answers a
 Logs call (``server.py``).
@@ -13,13 +16,27 @@ Logs call (``server.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
+from ack_components_sandbox.emulator.lifecycle import Event, Record, timeline
 from ack_components_sandbox.emulator.training import EPOCHS, Job, train_loss
 
 GROUP = "/aws/sagemaker/TrainingJobs"
 #: Where in the job's run the epochs fall (the Training phase of ``training.PHASES``).
 TRAINING_SPAN = (0.4, 0.8)
+#: The lifecycle kinds that write logs: their group, and where their request says how many
+#: instances of which type run (none: one stream, named after the job, as labeling's).
+LIFECYCLE = {
+    "ProcessingJob": ("/aws/sagemaker/ProcessingJobs", "ProcessingResources.ClusterConfig"),
+    "TransformJob": ("/aws/sagemaker/TransformJobs", "TransformResources"),
+    "LabelingJob": ("/aws/sagemaker/LabelingJobs", ""),
+}
+#: A lifecycle job's progress lines, spread over its InProgress phase.
+STAGES = 4
+STOPPED_LINE = "Received SIGTERM: stopping the job"
 
 
 @dataclass(frozen=True)
@@ -27,6 +44,7 @@ class LogEvent:
     stream: str
     timestamp: int  # milliseconds since the epoch, as CloudWatch Logs counts
     message: str
+    group: str = GROUP
 
 
 def instances(job: Job) -> int:
@@ -63,14 +81,59 @@ def _script(job: Job) -> list[tuple[float, str]]:
 
 def events(job: Job, now: float) -> list[LogEvent]:
     """Every line written by ``now``, in time order (the instances' lines interleaved)."""
-    script = _script(job)
+    script = [(job.created + at, line) for at, line in _script(job)]
     if job.stopped_at is not None and job.stopped_at < job.created + job.duration:
-        kept = [(at, line) for at, line in script if job.created + at < job.stopped_at]
-        script = [*kept, (job.stopped_at - job.created, "Received SIGTERM: stopping the job")]
+        kept = [(at, line) for at, line in script if at < job.stopped_at]
+        script = [*kept, (job.stopped_at, STOPPED_LINE)]
+    return _written(script, streams(job), GROUP, now)
+
+
+def _written(
+    script: list[tuple[float, str]], names: list[str], group: str, now: float
+) -> list[LogEvent]:
+    """The lines of ``script`` (moment, line) due by ``now``, once per stream, in time
+    order; instance ``n``'s copy of a line is ``n`` ms later, so each stream's are distinct."""
     found = [
-        LogEvent(stream, int((job.created + at) * 1000) + n, line)
+        LogEvent(stream, int(at * 1000) + n, line, group)
         for at, line in script
-        for n, stream in enumerate(streams(job))
-        if job.created + at <= now
+        for n, stream in enumerate(names)
+        if at <= now
     ]
     return sorted(found, key=lambda event: (event.timestamp, event.stream))
+
+
+def _member(request: dict[str, Any], path: str) -> dict[str, Any]:
+    found: Any = request
+    for key in path.split(".") if path else []:
+        found = found.get(key) if isinstance(found, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def lifecycle_events(record: Record, timings: Mapping[str, float], now: float) -> list[LogEvent]:
+    """What a lifecycle job (``LIFECYCLE``) has written by ``now``: its progress spread over
+    the run it was scheduled for, cut short by a Stop."""
+    entry = record.entry
+    group, resources_at = LIFECYCLE[entry.kind]
+    resources = _member(record.request, resources_at)
+    count = int(resources.get("InstanceCount") or 1) if resources_at else 0
+    names = [f"{record.name}/algo-{n}-{int(record.created)}" for n in range(1, count + 1)]
+    what = re.sub(r"(?<!^)(?=[A-Z])", " ", entry.kind).lower()
+    on = f" on {count} x {resources.get('InstanceType', '?')}" if count else ""
+    ends = {entry.done: f"The {what} completed", entry.failed: f"ERROR: {record.fail_reason}"}
+    planned = _first(timeline(replace(record, actions=[]), timings)[0], set(ends))
+    end = _first(timeline(record, timings)[0], {*ends, entry.stopping.status, entry.stopped})
+    if planned is None or end is None:
+        return []
+    span = planned.start - record.created
+    script = [(record.created, f"Starting the {what}{on}")]
+    script += [
+        (record.created + span * stage / STAGES, f"progress: {stage}/{STAGES - 1}")
+        for stage in range(1, STAGES)
+        if record.created + span * stage / STAGES < end.start
+    ]
+    script.append((end.start, ends.get(end.status, STOPPED_LINE)))
+    return _written(script, names or [record.name], group, now)
+
+
+def _first(events: list[Event], statuses: set[str | None]) -> Event | None:
+    return next((event for event in events if event.status in statuses), None)

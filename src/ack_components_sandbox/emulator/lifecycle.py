@@ -60,7 +60,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -398,6 +398,15 @@ class LifecycleStore:
             for entry in self.entries.values()
             for op, verb in entry.operations().items()
         }
+
+    def records(self, region: str, kinds: Collection[str]) -> list[Record]:
+        """The resources of ``kinds`` in ``region``, as copies safe to read unlocked."""
+        with self._lock:
+            return [
+                replace(record, actions=list(record.actions))
+                for key, record in self._records.items()
+                if key[0] in kinds and key[1] == region
+            ]
 
     # State --------------------------------------------------------------------------------
 

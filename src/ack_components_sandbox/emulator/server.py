@@ -90,7 +90,7 @@ class EmulatorApp:
         }
         self.calls: list[JsonDict] = []
         #: Training log events already written to moto's CloudWatch Logs, per stream.
-        self._logged: dict[tuple[str, str], int] = {}
+        self._logged: dict[tuple[str, str, str], int] = {}
         self.faults = Faults()
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = {
@@ -129,29 +129,33 @@ class EmulatorApp:
         return self.moto_app(environ, start_response)
 
     def _write_job_logs(self, region: str) -> None:
-        """Put the training jobs' log lines that have become due into moto's CloudWatch
-        Logs, before a Logs call reads them (``job_logs``: what each instance writes)."""
+        """Put the jobs' log lines that have become due into moto's CloudWatch Logs, before
+        a Logs call reads them (``job_logs``: what each instance writes)."""
         from moto.logs.models import logs_backends
 
         backend = logs_backends[ACCOUNT_ID][region]
         now = self.store.clock()
+        jobs = [job_logs.events(job, now) for job in self.store.jobs(region)] + [
+            job_logs.lifecycle_events(record, self.lifecycle.timings, now)
+            for record in self.lifecycle.records(region, job_logs.LIFECYCLE)
+        ]
         with self._lock:
-            for job in self.store.jobs(region):
-                due: dict[str, list[JsonDict]] = {}
-                for event in job_logs.events(job, now):
-                    due.setdefault(event.stream, []).append(
+            for written_by_job in jobs:
+                due: dict[tuple[str, str], list[JsonDict]] = {}
+                for event in written_by_job:
+                    due.setdefault((event.group, event.stream), []).append(
                         {"timestamp": event.timestamp, "message": event.message}
                     )
-                for stream, stream_events in due.items():
-                    written = self._logged.get((region, stream), 0)
+                for (group, stream), stream_events in due.items():
+                    written = self._logged.get((region, group, stream), 0)
                     if written == len(stream_events):
                         continue
-                    if job_logs.GROUP not in backend.groups:
-                        backend.create_log_group(job_logs.GROUP, {})
+                    if group not in backend.groups:
+                        backend.create_log_group(group, {})
                     if written == 0:
-                        backend.create_log_stream(job_logs.GROUP, stream)
-                    backend.put_log_events(job_logs.GROUP, stream, stream_events[written:])
-                    self._logged[(region, stream)] = len(stream_events)
+                        backend.create_log_stream(group, stream)
+                    backend.put_log_events(group, stream, stream_events[written:])
+                    self._logged[(region, group, stream)] = len(stream_events)
 
     def _record(self, operation: str, name: Any, fault: str | None = None) -> None:
         call = {"operation": operation, "name": name, "time": time.time()}
