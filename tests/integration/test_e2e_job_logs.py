@@ -1,4 +1,5 @@
-"""A processing job's own log in its step's log, through the real ACK controller.
+"""A job's own log in its step's log, through the real ACK controller: a processing job's,
+and a tuning job's training jobs'.
 
 The emulator writes each job's lines into its CloudWatch Logs as the job runs (one
 stream per instance); the step, given AWS credentials (the emulator's, as IRSA would
@@ -72,3 +73,34 @@ def test_a_failed_jobs_step_ends_with_its_last_line_then_the_reason(
     last_job_line = max(i for i, line in enumerate(lines) if line.startswith("[algo-1-"))
     verdict = next(i for i, line in enumerate(lines) if line.startswith("error: "))
     assert last_job_line < verdict and reason in lines[verdict], log
+
+
+def test_a_tuning_steps_log_has_each_of_its_training_jobs_lines(
+    real: Harness, ack_stack: Stack
+) -> None:
+    kind = "HyperParameterTuningJob"
+    spec = samples.kmeans_tuning_spec()
+    budget = spec["hyperParameterTuningJobConfig"]["resourceLimits"]["maxNumberOfTrainingJobs"]
+    run = real.start(
+        kind=kind,
+        env=with_credentials(ack_stack),
+        **samples.as_inputs(spec, hyper_parameter_tuning_job_name="logs-hpo"),
+    )
+    code, log = run.wait(JOB_WAIT)
+    assert code == 0, log + ack_stack.controller_log()[-3000:]
+    streams: dict[str, list[str]] = {}
+    for line in log.splitlines():
+        if line.startswith("[logs-hpo-"):
+            stream, message = line[1:].split("] ", 1)
+            streams.setdefault(stream, []).append(message)
+    assert len(streams) == budget, log
+    for lines in streams.values():
+        assert lines[0].startswith("Starting the training job on 1 x "), log
+        assert lines[1:] == [
+            "progress: 1/3",
+            "progress: 2/3",
+            "progress: 3/3",
+            "The training job completed",
+        ]
+    best = run.output("best_training_job")["trainingJobName"]
+    assert any(stream.startswith(f"{best}/algo-1-") for stream in streams), (best, list(streams))

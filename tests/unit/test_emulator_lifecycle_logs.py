@@ -81,3 +81,25 @@ def test_a_labeling_job_writes_one_stream_named_after_it() -> None:
         "Starting the labeling job",
         "The labeling job completed",
     ]
+
+
+def test_a_tuning_jobs_training_jobs_write_to_the_training_jobs_group() -> None:
+    request = {
+        "HyperParameterTuningJobName": "hpo",
+        "HyperParameterTuningJobConfig": {"ResourceLimits": {"MaxNumberOfTrainingJobs": 2}},
+        "TrainingJobDefinition": {
+            "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge"}
+        },
+    }
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/hpo"
+    record = lifecycle.Record(
+        resources.HYPER_PARAMETER_TUNING_JOB, "us-east-1", arn, request, CREATED, None
+    )
+    written = job_logs.lifecycle_events(record, TIMINGS, now=CREATED + 60)
+    jobs = [resources.tuning_training_job("hpo", arn, n) for n in (1, 2)]
+    assert {(event.group, event.stream) for event in written} == {
+        ("/aws/sagemaker/TrainingJobs", f"{job}/algo-1-100") for job in jobs
+    }
+    assert all(job.startswith("hpo-") for job in jobs)  # the step finds them by its name
+    assert written[0].message == "Starting the training job on 1 x ml.m5.xlarge"
+    assert written[-1].message == "The training job completed"

@@ -8,7 +8,8 @@ download, a loss line per epoch that goes down as training goes on, the upload a
 end; a failed job's last line is its failure reason, a stopped job's the SIGTERM it got.
 Processing, transform and labeling jobs (the lifecycle table's) write to their own
 groups (``LIFECYCLE``) in the same way: a start line, progress through their InProgress
-phase, and the end, the failure reason or the SIGTERM.
+phase, and the end, the failure reason or the SIGTERM; a tuning job's training jobs
+(``<tuning job>-<index>-<hex>``) write theirs to the training jobs' group.
 Like ``training.Job``, the lines are a function of the time elapsed (no threads): the
 server writes into moto's CloudWatch Logs whatever has become due before it answers a
 Logs call (``server.py``).
@@ -16,23 +17,41 @@ Logs call (``server.py``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ack_components_sandbox.emulator.lifecycle import Event, Record, timeline
+from ack_components_sandbox.emulator.resources import tuning_budget, tuning_training_job
 from ack_components_sandbox.emulator.training import EPOCHS, Job, train_loss
 
 GROUP = "/aws/sagemaker/TrainingJobs"
 #: Where in the job's run the epochs fall (the Training phase of ``training.PHASES``).
 TRAINING_SPAN = (0.4, 0.8)
-#: The lifecycle kinds that write logs: their group, and where their request says how many
-#: instances of which type run (none: one stream, named after the job, as labeling's).
+
+
+@dataclass(frozen=True)
+class Writer:
+    """How a lifecycle kind's jobs log: their group, what a line calls the job, and where
+    the request says how many instances of which type run (none: one stream, named after
+    the job, as labeling's)."""
+
+    group: str
+    what: str
+    resources: str = ""
+    #: Whether the lines are its training jobs' (a tuning job's), not its own.
+    tuning: bool = False
+
+
 LIFECYCLE = {
-    "ProcessingJob": ("/aws/sagemaker/ProcessingJobs", "ProcessingResources.ClusterConfig"),
-    "TransformJob": ("/aws/sagemaker/TransformJobs", "TransformResources"),
-    "LabelingJob": ("/aws/sagemaker/LabelingJobs", ""),
+    "ProcessingJob": Writer(
+        "/aws/sagemaker/ProcessingJobs", "processing job", "ProcessingResources.ClusterConfig"
+    ),
+    "TransformJob": Writer("/aws/sagemaker/TransformJobs", "transform job", "TransformResources"),
+    "LabelingJob": Writer("/aws/sagemaker/LabelingJobs", "labeling job"),
+    "HyperParameterTuningJob": Writer(
+        GROUP, "training job", "TrainingJobDefinition.ResourceConfig", tuning=True
+    ),
 }
 #: A lifecycle job's progress lines, spread over its InProgress phase.
 STAGES = 4
@@ -113,12 +132,16 @@ def lifecycle_events(record: Record, timings: Mapping[str, float], now: float) -
     """What a lifecycle job (``LIFECYCLE``) has written by ``now``: its progress spread over
     the run it was scheduled for, cut short by a Stop."""
     entry = record.entry
-    group, resources_at = LIFECYCLE[entry.kind]
-    resources = _member(record.request, resources_at)
-    count = int(resources.get("InstanceCount") or 1) if resources_at else 0
-    names = [f"{record.name}/algo-{n}-{int(record.created)}" for n in range(1, count + 1)]
-    what = re.sub(r"(?<!^)(?=[A-Z])", " ", entry.kind).lower()
+    writer = LIFECYCLE[entry.kind]
+    resources = _member(record.request, writer.resources)
+    count = int(resources.get("InstanceCount") or 1) if writer.resources else 0
+    jobs = [record.name]
+    if writer.tuning:
+        total = tuning_budget(record.request)
+        jobs = [tuning_training_job(record.name, record.arn, n) for n in range(1, total + 1)]
+    names = [f"{job}/algo-{n}-{int(record.created)}" for job in jobs for n in range(1, count + 1)]
     on = f" on {count} x {resources.get('InstanceType', '?')}" if count else ""
+    what = writer.what
     ends = {entry.done: f"The {what} completed", entry.failed: f"ERROR: {record.fail_reason}"}
     planned = _first(timeline(replace(record, actions=[]), timings)[0], set(ends))
     end = _first(timeline(record, timings)[0], {*ends, entry.stopping.status, entry.stopped})
@@ -132,7 +155,7 @@ def lifecycle_events(record: Record, timings: Mapping[str, float], now: float) -
         if record.created + span * stage / STAGES < end.start
     ]
     script.append((end.start, ends.get(end.status, STOPPED_LINE)))
-    return _written(script, names or [record.name], group, now)
+    return _written(script, names or jobs, writer.group, now)
 
 
 def _first(events: list[Event], statuses: set[str | None]) -> Event | None:

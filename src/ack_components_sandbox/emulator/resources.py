@@ -70,11 +70,22 @@ def _tuned(request: JsonDict) -> dict[str, str]:
     return tuned
 
 
+def tuning_training_job(tuning: str, arn: str, index: int) -> str:
+    """SageMaker's name for a tuning job's ``index``-th training job:
+    ``<tuning job>-<index>-<8 hex digits>``."""
+    return f"{tuning}-{index:03d}-{hashlib.sha256(arn.encode()).hexdigest()[:8]}"
+
+
+def tuning_budget(request: JsonDict) -> int:
+    """How many training jobs a tuning job runs (its ``MaxNumberOfTrainingJobs``)."""
+    limits = request.get("HyperParameterTuningJobConfig", {}).get("ResourceLimits", {})
+    return int(limits.get("MaxNumberOfTrainingJobs") or 1)
+
+
 def _tuning_results(view: View) -> JsonDict:
     """Training-job counters (every job of the budget done once the tuning job is) and, once
     it has completed, its best training job."""
-    limits = view.request.get("HyperParameterTuningJobConfig", {}).get("ResourceLimits", {})
-    total = int(limits.get("MaxNumberOfTrainingJobs") or 1)
+    total = tuning_budget(view.request)
     done = total if view.status == "Completed" else 0
     failed = total if view.status == "Failed" else 0
     stopped = total if view.status == "Stopped" else 0
@@ -91,8 +102,7 @@ def _tuning_results(view: View) -> JsonDict:
     }
     if view.status == "Completed" and view.ended is not None:
         tuning = str(view.request["HyperParameterTuningJobName"])
-        # SageMaker names a tuning job's training jobs <tuning job>-<index>-<8 hex digits>.
-        job = f"{tuning}-{total:03d}-{hashlib.sha256(view.arn.encode()).hexdigest()[:8]}"
+        job = tuning_training_job(tuning, view.arn, total)
         objective = _objective(view.request)
         metric: JsonDict = {"MetricName": str(objective.get("MetricName") or "objective")}
         if "Type" in objective:
