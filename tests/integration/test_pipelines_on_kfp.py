@@ -481,6 +481,10 @@ def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
         page.get_by_role("heading", name="TrainingJob").wait_for(timeout=30_000)
         shown = panel.inner_text()
         assert "Completed" in shown and "Status timeline" in shown, shown
+        hrefs = [link.get_attribute("href") or "" for link in panel.get_by_role("link").all()]
+        region = "region=us-east-1"
+        assert any(f"/sagemaker/home?{region}#/jobs/" in href for href in hrefs), hrefs
+        assert any(f"/cloudwatch/home?{region}#logsV2:log-groups/" in href for href in hrefs)
         page.screenshot(path=shots / "step-visualizations.png")
 
         # The run's metrics, in its experiment's runs list (KFP 1.8's metrics view).
