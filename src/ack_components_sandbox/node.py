@@ -456,10 +456,10 @@ def _delete_pods(state: NodeState, plane: ControlPlaneState, timeout: float = 60
         return  # the API server is gone: host.restore() sweeps what the pods left
 
 
-def _on_node(pods: list[dict[str, Any]]) -> list[str]:
-    """The pods a kubelet still has to stop: those placed on a node (a Pending pod nothing
-    placed has no sandbox)."""
-    return [pod["metadata"]["name"] for pod in pods if pod["spec"].get("nodeName")]
+def _on_node(pods: list[dict[str, Any]]) -> bool:
+    """Whether a kubelet still has a pod to stop: one placed on a node (a Pending pod
+    nothing placed has no sandbox)."""
+    return any(pod["spec"].get("nodeName") for pod in pods)
 
 
 def _ctr(state: NodeState, *args: str) -> subprocess.CompletedProcess[str]:

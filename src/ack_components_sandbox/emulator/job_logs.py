@@ -141,14 +141,16 @@ def lifecycle_events(record: Record, timings: Mapping[str, float], now: float) -
         jobs = [tuning_training_job(record.name, record.arn, n) for n in range(1, total + 1)]
     names = [f"{job}/algo-{n}-{int(record.created)}" for job in jobs for n in range(1, count + 1)]
     on = f" on {count} x {resources.get('InstanceType', '?')}" if count else ""
-    what = writer.what
-    ends = {entry.done: f"The {what} completed", entry.failed: f"ERROR: {record.fail_reason}"}
+    ends = {
+        entry.done: f"The {writer.what} completed",
+        entry.failed: f"ERROR: {record.fail_reason}",
+    }
     planned = _first(timeline(replace(record, actions=[]), timings)[0], set(ends))
     end = _first(timeline(record, timings)[0], {*ends, entry.stopping.status, entry.stopped})
     if planned is None or end is None:
         return []
     span = planned.start - record.created
-    script = [(record.created, f"Starting the {what}{on}")]
+    script = [(record.created, f"Starting the {writer.what}{on}")]
     script += [
         (record.created + span * stage / STAGES, f"progress: {stage}/{STAGES - 1}")
         for stage in range(1, STAGES)

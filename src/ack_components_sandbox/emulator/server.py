@@ -89,7 +89,7 @@ class EmulatorApp:
             for op, verb in entry.operations().items()
         }
         self.calls: list[JsonDict] = []
-        #: Training log events already written to moto's CloudWatch Logs, per stream.
+        #: Job log events already written to moto's CloudWatch Logs, per (region, group, stream).
         self._logged: dict[tuple[str, str, str], int] = {}
         self.faults = Faults()
         self._lock = threading.Lock()
