@@ -11,7 +11,7 @@ EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
 KFP2_VENV := .venv-kfp2
 KFP2_STAMP := $(KFP2_VENV)/.installed
 
-.PHONY: demo test unit integration lint typecheck controlplane controller argo kfp training browser node image emulator kfp2 bench sandbox-up sandbox-down clean
+.PHONY: demo test test-unit test-e2e test-node lint typecheck controlplane controller argo kfp training browser node image emulator kfp2 bench sandbox-up sandbox-down clean
 
 # The ACK controller's source: from the Go module proxy, unless a source archive or directory
 # is named here. Where the proxy refuses the module (a machine with a vendored copy beside the
@@ -91,14 +91,24 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
-unit: $(STAMP)
-	$(BIN)/pytest -q tests/unit
+# Tests in parallel (tests/conftest.py): each module on one worker, the node tier on one
+# worker against the run's one full sandbox; then the 30 slowest and the total time.
+PYTEST_WORKERS ?= 3
+PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=30
 
-integration: $(STAMP) controlplane controller argo kfp training browser node image emulator kfp2
-	$(BIN)/pytest -q tests/integration
+# One tier alone: unit (pure logic), e2e (light stacks, the real controller), node (the
+# full sandbox: node, Argo, KFP, the training operator).
+test-unit: $(STAMP)
+	$(PYTEST) -m unit tests
+
+test-e2e: $(STAMP) controlplane controller emulator kfp2
+	$(PYTEST) -m e2e tests
+
+test-node: $(STAMP) controlplane controller argo kfp training browser node image emulator
+	$(PYTEST) -m node tests
 
 test: $(STAMP) controlplane controller argo kfp training browser node image emulator kfp2 lint typecheck
-	$(BIN)/pytest -q tests
+	$(PYTEST) tests
 
 bench: $(STAMP) controlplane controller argo kfp training node image emulator
 	$(BIN)/python bench/controlplane_start.py

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from emulator_support import emulator, sm  # noqa: F401 (fixtures for the emulator tests)
 from harness import Harness
+from node_sandbox import shared
 
 from ack_components_sandbox.controlplane import ControlPlane
 from ack_components_sandbox.testing.stack import Stack
@@ -33,3 +35,10 @@ def real(ack_stack: Stack, tmp_path: Path) -> Harness:
     name = f"e2e-{uuid.uuid4().hex[:10]}"
     client.CoreV1Api(api).create_namespace({"metadata": {"name": name}})
     return Harness(ack_stack.plane, api, name, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The run's one full sandbox (node, Argo, KFP, the training operator), for every node
+    module; see node_sandbox.py. Its modules skip themselves where it cannot run."""
+    yield from shared(tmp_path_factory.mktemp("shared") / "sandbox")

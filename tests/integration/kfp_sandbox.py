@@ -1,6 +1,7 @@
 """What the modules that run pipelines through the sandbox's Kubeflow Pipelines share:
-why a machine cannot, the module's sandbox, and reading what `ack-components-sandbox run`
-printed (the run, its Workflow, the outputs passed between steps)."""
+why a machine cannot, runs started side by side on the run's shared sandbox, reading what
+`ack-components-sandbox run` printed (the run, its Workflow, the outputs passed between
+steps), and finding what one run made among the others' (by its run id)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from ack_components import naming
+from ack_components.run import RUN_ID_KEY
 from ack_components_sandbox import (
     argo,
     component_image,
@@ -21,7 +22,8 @@ from ack_components_sandbox import (
     kfp_backend,
     kfp_ui,
     node,
-    stack,
+    pipelines,
+    profile,
 )
 
 #: Why KFP cannot run here (something not built or installed), or None.
@@ -34,19 +36,6 @@ WHY_NOT = (
     or kfp_ui.unavailable()
 )
 SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
-
-
-def up(
-    tmp_path_factory: pytest.TempPathFactory, name: str, with_training: bool = False
-) -> Iterator[dict[str, Any]]:
-    """A module's sandbox (for a module-scoped fixture): its state, with ``root``. The
-    training operator and its images only where the module asks (they take a while)."""
-    root = tmp_path_factory.mktemp(name) / "sandbox"
-    state = stack.up(root, with_training=with_training)
-    try:
-        yield {"root": root, **state}
-    finally:
-        stack.down(root)
 
 
 def command(sandbox: dict[str, Any], pipeline: Path, *args: str) -> list[str]:
@@ -86,3 +75,67 @@ def wait_for(what: str, check: Any, timeout: float = 120.0) -> Any:
 
 def completed(command: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=800)
+
+
+@dataclass
+class Started:
+    """A run of `ack-components-sandbox run` going on beside others: what it prints goes
+    to files (a pipe nobody reads could block it), read when the test needs them."""
+
+    process: subprocess.Popen[str]
+    stdout: Path
+    stderr: Path
+
+    @classmethod
+    def start(cls, command: list[str], directory: Path) -> Started:
+        directory.mkdir(parents=True)
+        out, err = directory / "stdout", directory / "stderr"
+        with out.open("w") as stdout, err.open("w") as stderr:
+            process = subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True)
+        return cls(process, out, err)
+
+    def first_line(self) -> str:
+        """The run's first line (its id and Workflow), once it is printed."""
+
+        def printed() -> str:
+            text = self.stdout.read_text()
+            if "\n" not in text and self.process.poll() is not None:
+                raise AssertionError(f"the run ended first: {text}{self.stderr.read_text()}")
+            return text.split("\n", 1)[0] if "\n" in text else ""
+
+        return str(wait_for("the run's first line", printed))
+
+    def finished(self, timeout: float = 800) -> subprocess.CompletedProcess[str]:
+        """What the run printed, once it ended (killed after ``timeout``)."""
+        try:
+            self.process.wait(timeout=timeout)
+        finally:
+            self.process.kill()
+            self.process.wait()
+        return subprocess.CompletedProcess(
+            self.process.args,
+            self.process.returncode,
+            self.stdout.read_text(),
+            self.stderr.read_text(),
+        )
+
+    def stop(self) -> None:
+        """End the run if it still goes on, as Ctrl-C does: KFP terminates it."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def labelled_by_run(api: Any, workflow: str, resources: list[dict[str, Any]]) -> list[str]:
+    """The names of the ``resources`` a step of the run with Workflow ``workflow`` made:
+    its steps label them with the run's id, ``{{workflow.uid}}``."""
+    uid = pipelines.Run(api, profile.NAMESPACE, workflow).read()["metadata"]["uid"]
+    return [
+        r["metadata"]["name"]
+        for r in resources
+        if r["metadata"].get("labels", {}).get(RUN_ID_KEY) == naming.label_value(uid)
+    ]

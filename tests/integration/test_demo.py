@@ -3,7 +3,9 @@
 The demo brings the whole sandbox up, submits the deploy sample with ``kfp.Client`` to
 the local KFP API server, follows the run through the KFP API, prints the run's address
 in the UI and what the run made, and takes the sandbox down. This checks what it printed
-against what the run did, and that nothing of the sandbox is left.
+against what the run did, and that nothing of the sandbox is left on the machine. It runs
+before the run's shared sandbox is up (tests/conftest.py orders it first): a machine
+holds one node at a time.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ from pathlib import Path
 
 import pytest
 from kfp_sandbox import WHY_NOT, output_value
+from node_sandbox import assert_nothing_left, node_processes
+
+from ack_components_sandbox import host
 
 DEMO = Path(__file__).resolve().parents[2] / "samples" / "demo.py"
 
 pytestmark = [
+    pytest.mark.node,
     pytest.mark.skipif(WHY_NOT is not None, reason=f"no KFP on this machine: {WHY_NOT}"),
     pytest.mark.timeout(1800),
 ]
@@ -34,6 +40,8 @@ STEPS = (
 
 def test_make_demo_deploys_through_kfp_and_takes_the_sandbox_down(tmp_path: Path) -> None:
     root = tmp_path / "sandbox"
+    before = host.snapshot()
+    assert not node_processes(), "another node runs on this machine"
     done = subprocess.run(
         [sys.executable, str(DEMO), "--dir", str(root)],
         capture_output=True,
@@ -72,3 +80,4 @@ def test_make_demo_deploys_through_kfp_and_takes_the_sandbox_down(tmp_path: Path
     # Down: the state file is gone, so nothing of this sandbox is running.
     assert "=== sandbox down" in out
     assert not (root / "state.json").exists()
+    assert_nothing_left(root, before)

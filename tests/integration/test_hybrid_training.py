@@ -1,9 +1,11 @@
 """Hybrid training on the sandbox: ``samples/hybrid_pipeline.py`` with each choice of target.
 
-One sandbox for the module (`stack.up`): besides KFP and the ACK controller it has the
-cluster DNS, Kubeflow's training operator v1.9 as its standalone manifests deploy it,
+On the run's shared sandbox (node_sandbox.py): besides KFP and the ACK controller it has
+the cluster DNS, Kubeflow's training operator v1.9 as its standalone manifests deploy it,
 and the sample's training image (``samples/pytorch``: PyTorch on CPU from Debian's
-packages). Runs go through `ack-components-sandbox run`, so through KFP's API server.
+packages). Runs go through `ack-components-sandbox run`, so through KFP's API server;
+the module's four start together (``wave``), and each test finds what its own run made
+by the run's id.
 
 Shown here: with ``target=kubernetes`` the PyTorchJob component runs a master and a
 worker that really train together (their all-reduced loss, printed by both into the
@@ -20,16 +22,22 @@ import io
 import itertools
 import json
 import re
-import subprocess
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import botocore.session
 import pytest
 from kfp_sandbox import WHY_NOT as KFP_WHY_NOT
-from kfp_sandbox import command, completed, output_value, run_name, up, wait_for, workflow_name
+from kfp_sandbox import (
+    Started,
+    command,
+    labelled_by_run,
+    output_value,
+    run_name,
+    wait_for,
+    workflow_name,
+)
 from kubernetes import client, config
 
 from ack_components_sandbox import (
@@ -49,6 +57,7 @@ JOB_LABEL = "training.kubeflow.org/job-name"
 PYTORCH_STEP, SAGEMAKER_STEP = "kubeflow-pytorchjob", "sagemaker-trainingjob"
 
 pytestmark = [
+    pytest.mark.node,
     pytest.mark.skipif(WHY_NOT is not None, reason=f"no training operator here: {WHY_NOT}"),
     pytest.mark.timeout(900),
     pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning"),
@@ -56,10 +65,29 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    for state in up(tmp_path_factory, "hybrid", with_training=True):
-        s3(state).create_bucket(Bucket=BUCKET)
-        yield state
+def sandbox(sandbox: dict[str, Any]) -> dict[str, Any]:
+    """The run's sandbox, with the bucket the sample's models go to."""
+    s3(sandbox).create_bucket(Bucket=BUCKET)
+    return sandbox
+
+
+@pytest.fixture(scope="module")
+def wave(sandbox: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The module's runs, started at once; each test checks (or stops) its own."""
+    directory = tmp_path_factory.mktemp("hybrid-runs")
+    runs = {
+        "stopped": ("target=kubernetes", "epochs=1000000"),
+        "kubernetes": ("target=kubernetes", "epochs=8"),
+        "sagemaker": ("target=sagemaker", "epochs=8"),
+        "bad-argument": ("target=kubernetes", "epochs=ten"),
+    }
+    started = {
+        key: Started.start(hybrid(sandbox, *parameters), directory / key)
+        for key, parameters in runs.items()
+    }
+    yield started
+    for each in started.values():
+        each.stop()
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +109,6 @@ def s3(state: dict[str, Any]) -> Any:
 def hybrid(sandbox: dict[str, Any], *parameters: str) -> list[str]:
     given = [arg for pair in (f"bucket={BUCKET}", *parameters) for arg in ("-p", pair)]
     return command(sandbox, HYBRID, *given)
-
-
-def run(sandbox: dict[str, Any], *parameters: str) -> subprocess.CompletedProcess[str]:
-    return completed(hybrid(sandbox, *parameters))
 
 
 def step_log(api: Any, stdout: str, step_name: str) -> str:
@@ -117,10 +141,39 @@ def losses(log: str, pod: str) -> list[float]:
     return [float(m.group(2)) for m in found if m]
 
 
-def test_on_kubernetes_a_master_and_a_worker_train_and_the_model_is_handed_on(
-    sandbox: dict[str, Any], api: Any
+# The run the test stops comes first: it would train on for ever.
+def test_stopping_the_run_deletes_the_pytorchjob_and_its_pods(
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
 ) -> None:
-    done = run(sandbox, "target=kubernetes", "epochs=8")
+    following = wave["stopped"]
+    first = following.first_line()
+    run_id, workflow = run_name(first), workflow_name(first)
+    job = wait_for(
+        "the PyTorchJob",
+        lambda: labelled_by_run(api, workflow, pytorchjobs(api)),
+        timeout=300,
+    )[0]
+    wait_for(
+        "both replicas running",
+        lambda: sorted(p.status.phase for p in pods_of(api, job)) == ["Running", "Running"],
+        timeout=300,
+    )
+    kfp_client = kfp_runs.client(sandbox["kfp_ui"]["url"], NAMESPACE)
+    kfp_runs.KfpRun(api, kfp_client, NAMESPACE, run_id).terminate()
+    done = following.finished(timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"step {PYTORCH_STEP}: Failed" in done.stdout
+    wait_for(
+        "the PyTorchJob to be gone",
+        lambda: job not in [j["metadata"]["name"] for j in pytorchjobs(api)],
+    )
+    wait_for("its pods to be gone", lambda: pods_of(api, job) == [])
+
+
+def test_on_kubernetes_a_master_and_a_worker_train_and_the_model_is_handed_on(
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
+) -> None:
+    done = wave["kubernetes"].finished()
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"step {PYTORCH_STEP}: Succeeded" in done.stdout
     assert "step model-location-2: Succeeded" in done.stdout  # the branch's own step
@@ -164,15 +217,14 @@ def test_on_kubernetes_a_master_and_a_worker_train_and_the_model_is_handed_on(
 
 
 def test_on_sagemaker_the_same_image_and_hyperparameters_go_through_the_controller(
-    sandbox: dict[str, Any], api: Any
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
 ) -> None:
-    before = {j["metadata"]["name"] for j in pytorchjobs(api)}
-    done = run(sandbox, "target=sagemaker", "epochs=8")
+    done = wave["sagemaker"].finished()
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"step {SAGEMAKER_STEP}: Succeeded" in done.stdout
     assert "step model-location: Succeeded" in done.stdout
     assert f"step {PYTORCH_STEP}" not in done.stdout
-    assert {j["metadata"]["name"] for j in pytorchjobs(api)} == before  # none made
+    assert labelled_by_run(api, workflow_name(done.stdout), pytorchjobs(api)) == []  # none made
 
     location = json.loads(output_value(done.stdout, f"{SAGEMAKER_STEP}-model_artifacts"))[
         "s3ModelArtifacts"
@@ -194,50 +246,10 @@ def test_on_sagemaker_the_same_image_and_hyperparameters_go_through_the_controll
     assert location in step_log(api, done.stdout, "model-location")
 
 
-def test_stopping_the_run_deletes_the_pytorchjob_and_its_pods(
-    sandbox: dict[str, Any], api: Any
-) -> None:
-    before = {j["metadata"]["name"] for j in pytorchjobs(api)}
-    following = subprocess.Popen(
-        hybrid(sandbox, "target=kubernetes", "epochs=1000000"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert following.stdout is not None
-        first = following.stdout.readline()
-        run_id = run_name(first)
-        job = wait_for(
-            "the PyTorchJob",
-            lambda: [
-                j["metadata"]["name"]
-                for j in pytorchjobs(api)
-                if j["metadata"]["name"] not in before
-            ],
-        )[0]
-        wait_for(
-            "both replicas running",
-            lambda: sorted(p.status.phase for p in pods_of(api, job)) == ["Running", "Running"],
-        )
-        kfp_client = kfp_runs.client(sandbox["kfp_ui"]["url"], NAMESPACE)
-        kfp_runs.KfpRun(api, kfp_client, NAMESPACE, run_id).terminate()
-        stdout, stderr = following.communicate(timeout=300)
-    finally:
-        following.kill()
-    assert following.returncode == 1, first + stdout + stderr
-    assert f"step {PYTORCH_STEP}: Failed" in stdout
-    wait_for(
-        "the PyTorchJob to be gone",
-        lambda: job not in [j["metadata"]["name"] for j in pytorchjobs(api)],
-    )
-    wait_for("its pods to be gone", lambda: pods_of(api, job) == [])
-
-
 def test_a_bad_script_argument_fails_the_step_with_the_pods_error(
-    sandbox: dict[str, Any], api: Any
+    wave: dict[str, Started],
 ) -> None:
-    done = run(sandbox, "target=kubernetes", "epochs=ten")
+    done = wave["bad-argument"].finished()
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"step {PYTORCH_STEP}: Failed" in done.stdout
     log = done.stdout.split(f"--- last lines of step {PYTORCH_STEP}:", 1)[1]

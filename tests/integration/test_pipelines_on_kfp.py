@@ -1,9 +1,11 @@
 """Compiled pipelines run as users run them: submitted to Kubeflow Pipelines, every step a pod.
 
-One sandbox for the module (`stack.up`: control plane, node, component image, the
+On the run's shared sandbox (node_sandbox.py: control plane, node, component image, the
 real ACK controller, the SageMaker emulator, Argo v3.3.8 and the KFP 1.8.5 backend as
 KFP installs them, the artifact store, MariaDB, the KFP UI behind the sandbox's
-ingress). Each run goes through `ack-components-sandbox run`, the command users have:
+ingress). The module's runs start together (``wave``) and each test then checks its
+own, found among the others' by its run id; only the run that takes a verb from the
+profile's Role runs alone, after them. Each run goes through `ack-components-sandbox run`, the command users have:
 kfp 1.8.22 compiles the file and ``kfp.Client`` submits it to the API server, which runs
 the Workflow in the profile namespace as ``default-editor`` (holding only the
 components' Role and Argo's executor Role); the run is followed through the KFP API.
@@ -28,7 +30,6 @@ import sys
 import tarfile
 import time
 import urllib.request
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,11 +38,12 @@ import botocore.session
 import pytest
 from kfp_sandbox import (
     WHY_NOT,
+    Started,
     command,
     completed,
+    labelled_by_run,
     output_value,
     run_name,
-    up,
     wait_for,
     workflow_name,
 )
@@ -64,19 +66,16 @@ NAMESPACE = profile.NAMESPACE
 GROUP, VERSION = "sagemaker.services.k8s.aws", "v1alpha1"
 FAIL_TAG = "emulator.ack-components/fail"
 SECONDS_TAG = "emulator.ack-components/seconds"
+FAILURE = "AlgorithmError: the loss went to NaN (injected)"
 #: The grace period of a step's pod (Kubernetes' default; KFP sets none).
 GRACE_SECONDS = 30
 
 pytestmark = [
+    pytest.mark.node,
     pytest.mark.skipif(WHY_NOT is not None, reason=f"no KFP on this machine: {WHY_NOT}"),
     pytest.mark.timeout(900),
     pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning"),
 ]
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    yield from up(tmp_path_factory, "kfp")
 
 
 @pytest.fixture(scope="module")
@@ -86,12 +85,6 @@ def api(sandbox: dict[str, Any]) -> Any:
 
 def run(sandbox: dict[str, Any], pipeline: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return completed(command(sandbox, pipeline, *args))
-
-
-def start(sandbox: dict[str, Any], pipeline: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        command(sandbox, pipeline, *args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
 
 
 def tags(**values: str) -> str:
@@ -125,13 +118,17 @@ def kfp_client(sandbox: dict[str, Any]) -> Any:
     return kfp_runs.client(sandbox["kfp_ui"]["url"], NAMESPACE)
 
 
-def training_job_created(sandbox: dict[str, Any], known: set[str]) -> str:
-    """The name of a TrainingJob created since ``known`` was taken."""
-    new = wait_for(
-        "the step's CreateTrainingJob",
-        lambda: [c["name"] for c in calls(sandbox, "CreateTrainingJob") if c["name"] not in known],
-    )
-    return str(new[0])
+def training_job_of(api: Any, started: Started) -> dict[str, Any]:
+    """The TrainingJob custom resource the run's step made, once it is there."""
+    name = workflow_name(started.first_line())
+
+    def made() -> list[dict[str, Any]]:
+        jobs = resources(api, "trainingjobs")
+        mine = labelled_by_run(api, name, jobs)
+        return [job for job in jobs if job["metadata"]["name"] in mine]
+
+    job: dict[str, Any] = wait_for("the step's TrainingJob", made, timeout=300)[0]
+    return job
 
 
 def archived(sandbox: dict[str, Any], prefix: str) -> dict[str, bytes]:
@@ -165,9 +162,117 @@ def seconds(timestamp: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def deployed(sandbox: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+def wave(sandbox: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Every run of the module but the one that changes the profile's Role, started at
+    once: each test checks its own (and acts on it: terminates it, kills its step)."""
+    directory = tmp_path_factory.mktemp("kfp-runs")
+    two_instances = json.dumps(
+        {"instanceCount": 2, "instanceType": "ml.m5.large", "volumeSizeInGB": 5}
+    )
+    runs = {
+        "deploy": (DEPLOY,),
+        "argo": (TRAINING, "--argo", "-p", "bucket=sandbox-bucket"),
+        "failing": (TAGGED, "-p", tags(**{FAIL_TAG: FAILURE})),
+        "two-instances": (
+            TAGGED,
+            "-p",
+            f"resource_config={two_instances}",
+            "-p",
+            tags(**{SECONDS_TAG: "15"}),
+        ),
+        "terminated": (TAGGED, "-p", tags(**{SECONDS_TAG: "600"})),
+        "retried": (TAGGED, "--retries", "2", "-p", tags(**{SECONDS_TAG: "45"})),
+    }
+    started = {
+        key: Started.start(command(sandbox, pipeline, *args), directory / key)
+        for key, (pipeline, *args) in runs.items()
+    }
+    yield started
+    for each in started.values():
+        each.stop()
+
+
+@pytest.fixture(scope="module")
+def deployed(wave: dict[str, Started]) -> subprocess.CompletedProcess[str]:
     """The deploy sample, run once through KFP for the checks below."""
-    return run(sandbox, DEPLOY)
+    return wave["deploy"].finished()
+
+
+# The runs a test acts on come first, while their jobs still run.
+
+
+def _step_processes(pod: str) -> list[int]:
+    """PIDs of `ack-components run` in the step's pod ``pod`` (its HOSTNAME): other runs'
+    steps, and the light tests' own steps on the host, are left alone."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        text = [a.decode(errors="replace") for a in argv]
+        if (
+            any(a.endswith("/ack-components") for a in text)
+            and "run" in text
+            and f"HOSTNAME={pod}".encode() in environ
+        ):
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_step_retried_by_argo_re_attaches_with_one_create(
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
+) -> None:
+    following = wave["retried"]
+    made = training_job_of(api, following)
+    job, pod = made["metadata"]["name"], made["metadata"]["annotations"]["ack-components/step"]
+    pids = wait_for("the step's process", lambda: _step_processes(pod))
+    for pid in pids:  # the step dies as a node crash or an OOM kill would end it
+        os.kill(pid, signal.SIGKILL)
+    done = following.finished(timeout=600)
+    stdout = done.stdout
+    assert done.returncode == 0, stdout + done.stderr
+    name = workflow_name(stdout)
+    attempts = [s for s in pipelines.steps(workflow(api, name)) if s.name.startswith("sagemaker")]
+    assert [s.phase for s in attempts] == ["Failed", "Succeeded"], attempts
+    assert len(calls(sandbox, "CreateTrainingJob", job)) == 1
+    trained = [r for r in resources(api, "trainingjobs") if r["metadata"]["name"] == job]
+    assert trained[0]["status"]["trainingJobStatus"] == "Completed"
+
+
+def test_terminating_the_run_from_the_kfp_api_stops_the_job_within_the_grace_period(
+    sandbox: dict[str, Any], api: Any, kfp_client: Any, wave: dict[str, Started]
+) -> None:
+    following = wave["terminated"]
+    first = following.first_line()
+    run_id, name = run_name(first), workflow_name(first)
+    job = training_job_of(api, following)["metadata"]["name"]
+    wait_for(
+        "the CR to be InProgress",
+        lambda: any(
+            r.get("status", {}).get("trainingJobStatus") == "InProgress"
+            for r in resources(api, "trainingjobs")
+            if r["metadata"]["name"] == job
+        ),
+    )
+    terminated = time.time()
+    kfp_runs.KfpRun(api, kfp_client, NAMESPACE, run_id).terminate()  # KFP's TerminateRun
+    done = following.finished(timeout=300)
+    stdout = done.stdout
+    assert done.returncode == 1, stdout + done.stderr
+    assert "step sagemaker-trainingjob: Failed" in stdout
+    assert len(calls(sandbox, "StopTrainingJob", job)) == 1
+    wait_for(
+        "the TrainingJob CR to be gone",
+        lambda: job not in [r["metadata"]["name"] for r in resources(api, "trainingjobs")],
+    )
+    step = next(s for s in pipelines.steps(workflow(api, name)))
+    finished = workflow(api, name)["status"]["nodes"][step.id]["finishedAt"]
+    assert seconds(finished) - terminated < GRACE_SECONDS
+    wait_for(
+        "KFP's record of the run to end", lambda: kfp_client.get_run(run_id).run.status == "Failed"
+    )
 
 
 def test_the_deploy_sample_runs_to_succeeded_through_kfp(
@@ -227,9 +332,9 @@ def test_the_deploy_sample_runs_to_succeeded_through_kfp(
 
 
 def test_the_training_sample_handed_to_argo_directly_runs_and_hands_on_the_model_location(
-    sandbox: dict[str, Any],
+    sandbox: dict[str, Any], wave: dict[str, Started]
 ) -> None:
-    done = run(sandbox, TRAINING, "--argo", "-p", "bucket=sandbox-bucket")
+    done = wave["argo"].finished()
     assert done.returncode == 0, done.stdout + done.stderr
     assert "step sagemaker-trainingjob: Succeeded" in done.stdout
     artifacts = json.loads(output_value(done.stdout, "sagemaker-trainingjob-model_artifacts"))
@@ -241,10 +346,10 @@ def test_the_training_sample_handed_to_argo_directly_runs_and_hands_on_the_model
 
 
 def test_a_failing_job_fails_its_step_and_the_run_with_the_reason_in_its_log(
-    sandbox: dict[str, Any],
+    wave: dict[str, Started],
 ) -> None:
-    reason = "AlgorithmError: the loss went to NaN (injected)"
-    done = run(sandbox, TAGGED, "-p", tags(**{FAIL_TAG: reason}))
+    reason = FAILURE
+    done = wave["failing"].finished()
     assert done.returncode == 1, done.stdout + done.stderr
     name = run_name(done.stdout)
     assert "step sagemaker-trainingjob: Failed" in done.stdout
@@ -260,19 +365,9 @@ def test_a_failing_job_fails_its_step_and_the_run_with_the_reason_in_its_log(
 
 
 def test_a_two_instance_jobs_log_metrics_and_summary_reach_the_step_and_kfp(
-    sandbox: dict[str, Any], api: Any, kfp_client: Any
+    sandbox: dict[str, Any], api: Any, kfp_client: Any, wave: dict[str, Started]
 ) -> None:
-    resources_json = json.dumps(
-        {"instanceCount": 2, "instanceType": "ml.m5.large", "volumeSizeInGB": 5}
-    )
-    done = run(
-        sandbox,
-        TAGGED,
-        "-p",
-        f"resource_config={resources_json}",
-        "-p",
-        tags(**{SECONDS_TAG: "15"}),
-    )
+    done = wave["two-instances"].finished()
     assert done.returncode == 0, done.stdout + done.stderr
     run_id, name = run_name(done.stdout), workflow_name(done.stdout)
     step = next(s for s in pipelines.steps(workflow(api, name)))
@@ -300,83 +395,11 @@ def test_a_two_instance_jobs_log_metrics_and_summary_reach_the_step_and_kfp(
     assert "### Status timeline" in card and "| resourceConfig.instanceCount | 2 |" in card
 
 
-def test_terminating_the_run_from_the_kfp_api_stops_the_job_within_the_grace_period(
-    sandbox: dict[str, Any], api: Any, kfp_client: Any
-) -> None:
-    known = {c["name"] for c in calls(sandbox, "CreateTrainingJob")}
-    following = start(sandbox, TAGGED, "-p", tags(**{SECONDS_TAG: "600"}))
-    try:
-        assert following.stdout is not None
-        first = following.stdout.readline()
-        run_id, name = run_name(first), workflow_name(first)
-        job = training_job_created(sandbox, known)
-        wait_for(
-            "the CR to be InProgress",
-            lambda: any(
-                r.get("status", {}).get("trainingJobStatus") == "InProgress"
-                for r in resources(api, "trainingjobs")
-                if r["metadata"]["name"] == job
-            ),
-        )
-        terminated = time.time()
-        kfp_runs.KfpRun(api, kfp_client, NAMESPACE, run_id).terminate()  # KFP's TerminateRun
-        stdout, stderr = following.communicate(timeout=300)
-    finally:
-        following.kill()
-    assert following.returncode == 1, first + stdout + stderr
-    assert "step sagemaker-trainingjob: Failed" in stdout
-    assert len(calls(sandbox, "StopTrainingJob", job)) == 1
-    wait_for(
-        "the TrainingJob CR to be gone",
-        lambda: job not in [r["metadata"]["name"] for r in resources(api, "trainingjobs")],
-    )
-    step = next(s for s in pipelines.steps(workflow(api, name)))
-    finished = workflow(api, name)["status"]["nodes"][step.id]["finishedAt"]
-    assert seconds(finished) - terminated < GRACE_SECONDS
-    wait_for(
-        "KFP's record of the run to end", lambda: kfp_client.get_run(run_id).run.status == "Failed"
-    )
-
-
-def _step_processes(kind: str) -> list[int]:
-    """PIDs of a step's `ack-components run <kind>` inside the node's containers."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        text = [a.decode(errors="replace") for a in argv]
-        if any(a.endswith("/ack-components") for a in text) and "run" in text and kind in text:
-            found.append(int(proc.name))
-    return found
-
-
-def test_a_step_retried_by_argo_re_attaches_with_one_create(
-    sandbox: dict[str, Any], api: Any
-) -> None:
-    known = {c["name"] for c in calls(sandbox, "CreateTrainingJob")}
-    following = start(sandbox, TAGGED, "--retries", "2", "-p", tags(**{SECONDS_TAG: "25"}))
-    try:
-        job = training_job_created(sandbox, known)
-        pids = wait_for("the step's process", lambda: _step_processes("TrainingJob"))
-        for pid in pids:  # the step dies as a node crash or an OOM kill would end it
-            os.kill(pid, signal.SIGKILL)
-        stdout, stderr = following.communicate(timeout=600)
-    finally:
-        following.kill()
-    assert following.returncode == 0, stdout + stderr
-    name = workflow_name(stdout)
-    attempts = [s for s in pipelines.steps(workflow(api, name)) if s.name.startswith("sagemaker")]
-    assert [s.phase for s in attempts] == ["Failed", "Succeeded"], attempts
-    assert len(calls(sandbox, "CreateTrainingJob", job)) == 1
-    trained = [r for r in resources(api, "trainingjobs") if r["metadata"]["name"] == job]
-    assert trained[0]["status"]["trainingJobStatus"] == "Completed"
-
-
 def test_the_step_has_only_its_role_and_a_missing_verb_is_named(
-    sandbox: dict[str, Any], api: Any
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
 ) -> None:
+    for each in wave.values():  # alone: every other run of the module needs the verb
+        each.finished()
     rbac_api = client.RbacAuthorizationV1Api(api)
     role_name = next(r["metadata"]["name"] for r in profile.manifests() if r["kind"] == "Role")
     role = rbac_api.read_namespaced_role(role_name, NAMESPACE)

@@ -25,11 +25,11 @@ from typing import Any
 
 import pytest
 from kubernetes import client, config
-from test_node import assert_nothing_left, kubectl, node_processes, sandbox, wait_for
+from node_sandbox import kubectl, sandbox_cli, state, wait_for
 from test_output_in_json_input import argo_arguments, compiled_workflow, render
 
 from ack_components import rbac
-from ack_components_sandbox import component_image, host, node, profile
+from ack_components_sandbox import component_image, node, profile
 
 WHY_NOT = node.unavailable() or component_image.unavailable()
 NAMESPACE = profile.NAMESPACE
@@ -55,6 +55,7 @@ RUN_ID, OTHER_RUN_ID = (
 )
 
 pytestmark = [
+    pytest.mark.node,
     pytest.mark.skipif(WHY_NOT is not None, reason=f"no step pods on this machine: {WHY_NOT}"),
     pytest.mark.timeout(1200),
     pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning"),
@@ -143,116 +144,108 @@ def output(outputs: Path, name: str) -> str:
     return (outputs / name / "data").read_text()
 
 
-def emulator_calls(root: Path) -> list[str]:
-    url = json.loads(sandbox(root, "status").stdout)["sagemaker_endpoint_url"]
+def emulator_calls(root: Path, name: str) -> list[str]:
+    """The SageMaker operations the emulator received for ``name`` (the shared sandbox's
+    other runs make resources of their own)."""
+    url = json.loads(sandbox_cli(root, "status").stdout)["sagemaker_endpoint_url"]
     with urllib.request.urlopen(f"{url}/_emulator/calls", timeout=10) as response:
-        return [call["operation"] for call in json.loads(response.read())]
+        return [call["operation"] for call in json.loads(response.read()) if call["name"] == name]
 
 
-def sandbox_state(root: Path) -> dict[str, Any]:
-    state: dict[str, Any] = json.loads((root / "state.json").read_text())
-    return state
-
-
-def test_model_then_endpoint_config_steps_run_as_pods(tmp_path: Path) -> None:
-    root = tmp_path / "sandbox"
-    before = host.snapshot()
-    assert not node_processes()
+def test_model_then_endpoint_config_steps_run_as_pods(
+    sandbox: dict[str, Any], tmp_path: Path
+) -> None:
+    root: Path = sandbox["root"]
     workflow = compiled_workflow(tmp_path)
-    up = sandbox(root, "up", "--no-training")
+    up = sandbox["up"]
+    assert f"component image {component_image.normalized(component_image.COMPONENT_IMAGE)}" in (
+        up.stdout
+    )
+    api = config.new_client_from_config(config_file=str(root / "kubeconfig"))
+    objects = client.CustomObjectsApi(api)
+    wait_for(
+        "the profile's service account and root CA",
+        lambda: (
+            profile.SERVICE_ACCOUNT in kubectl(root, "get", "sa", "-n", NAMESPACE)
+            and "kube-root-ca.crt" in kubectl(root, "get", "configmaps", "-n", NAMESPACE)
+        ),
+    )
+    # The account holds the Role of `ack-components rbac` and, where Argo runs, Argo's
+    # executor Role (its own results, nothing of SageMaker's), and nothing else.
+    bindings = json.loads(
+        kubectl(root, "get", "rolebindings,clusterrolebindings", "-A", "-o", "json")
+    )
+    held = [
+        b["roleRef"]["name"]
+        for b in bindings["items"]
+        if any(
+            s.get("name") == profile.SERVICE_ACCOUNT and s.get("namespace") == NAMESPACE
+            for s in b.get("subjects") or []
+        )
+    ]
+    executor = {"argo-executor"} if "argo" in state(root) else set()
+    assert sorted(held) == sorted({rbac.NAME} | executor)
+    for role in json.loads(kubectl(root, "get", "roles", "-n", NAMESPACE, "-o", "json"))["items"]:
+        if role["metadata"]["name"] in executor:
+            resources = {r for rule in role["rules"] for r in rule["resources"]}
+            assert resources == {"workflowtaskresults"}
+
+    served = {CONTAINER_OUTPUT: json.dumps(PRIMARY_CONTAINER)}
+    model_container = step_container(workflow, "sagemaker-model", served, RUN_ID)
+    assert model_container["image"] == component_image.COMPONENT_IMAGE
+    assert model_container["command"] == ["ack-components", "run", "Model"]
+    model_out = tmp_path / "model-outputs"
+    status, created, log = run_step(api, "model-step", model_container, model_out, "models")
+    print(f"\nModel step: pod created -> Model CR created in {created:.2f} s")
+    assert status == "Succeeded", log
+    model_name = output(model_out, "sagemaker_resource_name")
+    assert f"Model {NAMESPACE}/{model_name}" in log, log
+    assert "done:" in log, log
+    model = objects.get_namespaced_custom_object(GROUP, VERSION, NAMESPACE, "models", model_name)
+    labels = model["metadata"]["labels"]
+    assert labels["ack-components/step"] == "model-step", labels  # the pod's HOSTNAME
+    arn = model["status"]["ackResourceMetadata"]["arn"]
+    assert arn == f"arn:aws:sagemaker:us-east-1:123456789012:model/{model_name}"
+    assert json.loads(output(model_out, "ack_resource_metadata"))["arn"] == arn
+    conditions = {c["type"]: c["status"] for c in model["status"]["conditions"]}
+    assert conditions["ACK.ResourceSynced"] == "True", conditions
+    assert json.loads(output(model_out, "conditions"))
+    assert json.loads(output(model_out, "MLPipeline_UI_metadata"))["outputs"]
+
+    config_container = step_container(
+        workflow, "sagemaker-endpointconfig", {MODEL_OUTPUT: model_name}, RUN_ID
+    )
+    config_out = tmp_path / "config-outputs"
+    status, created, log = run_step(
+        api, "config-step", config_container, config_out, "endpointconfigs"
+    )
+    print(f"EndpointConfig step: pod created -> EndpointConfig CR created in {created:.2f} s")
+    assert status == "Succeeded", log
+    config_name = output(config_out, "sagemaker_resource_name")
+    endpoint_config = objects.get_namespaced_custom_object(
+        GROUP, VERSION, NAMESPACE, "endpointconfigs", config_name
+    )
+    [variant] = endpoint_config["spec"]["productionVariants"]
+    assert variant["modelName"] == model_name
+    assert endpoint_config["status"]["ackResourceMetadata"]["arn"].endswith(
+        f":endpoint-config/{config_name}"
+    )
+    assert emulator_calls(root, model_name).count("CreateModel") == 1
+    assert emulator_calls(root, config_name).count("CreateEndpointConfig") == 1
+
+    # One verb fewer in the Role: the step fails and says which (the Role is put back
+    # after, as `ack-components rbac` makes it: the sandbox is the run's).
+    role = json.loads(kubectl(root, "get", "role", rbac.NAME, "-n", NAMESPACE, "-o", "json"))
+    role["rules"][0]["verbs"].remove("create")
+    kubectl(root, "replace", "-f", "-", stdin=json.dumps(role))
+    denied_container = step_container(workflow, "sagemaker-model", served, OTHER_RUN_ID)
+    denied = render(denied_container["command"][-1], denied_container["args"])
     try:
-        assert up.returncode == 0, up.stderr
-        assert f"component image {component_image.normalized(component_image.COMPONENT_IMAGE)}" in (
-            up.stdout
-        )
-        api = config.new_client_from_config(config_file=str(root / "kubeconfig"))
-        objects = client.CustomObjectsApi(api)
-        wait_for(
-            "the profile's service account and root CA",
-            lambda: (
-                profile.SERVICE_ACCOUNT in kubectl(root, "get", "sa", "-n", NAMESPACE)
-                and "kube-root-ca.crt" in kubectl(root, "get", "configmaps", "-n", NAMESPACE)
-            ),
-        )
-        # The account holds the Role of `ack-components rbac` and, where Argo runs, Argo's
-        # executor Role (its own results, nothing of SageMaker's), and nothing else.
-        bindings = json.loads(
-            kubectl(root, "get", "rolebindings,clusterrolebindings", "-A", "-o", "json")
-        )
-        held = [
-            b["roleRef"]["name"]
-            for b in bindings["items"]
-            if any(
-                s.get("name") == profile.SERVICE_ACCOUNT and s.get("namespace") == NAMESPACE
-                for s in b.get("subjects") or []
-            )
-        ]
-        executor = {"argo-executor"} if "argo" in sandbox_state(root) else set()
-        assert sorted(held) == sorted({rbac.NAME} | executor)
-        for role in json.loads(kubectl(root, "get", "roles", "-n", NAMESPACE, "-o", "json"))[
-            "items"
-        ]:
-            if role["metadata"]["name"] in executor:
-                resources = {r for rule in role["rules"] for r in rule["resources"]}
-                assert resources == {"workflowtaskresults"}
-
-        served = {CONTAINER_OUTPUT: json.dumps(PRIMARY_CONTAINER)}
-        model_container = step_container(workflow, "sagemaker-model", served, RUN_ID)
-        assert model_container["image"] == component_image.COMPONENT_IMAGE
-        assert model_container["command"] == ["ack-components", "run", "Model"]
-        model_out = tmp_path / "model-outputs"
-        status, created, log = run_step(api, "model-step", model_container, model_out, "models")
-        print(f"\nModel step: pod created -> Model CR created in {created:.2f} s")
-        assert status == "Succeeded", log
-        model_name = output(model_out, "sagemaker_resource_name")
-        assert f"Model {NAMESPACE}/{model_name}" in log, log
-        assert "done:" in log, log
-        model = objects.get_namespaced_custom_object(
-            GROUP, VERSION, NAMESPACE, "models", model_name
-        )
-        labels = model["metadata"]["labels"]
-        assert labels["ack-components/step"] == "model-step", labels  # the pod's HOSTNAME
-        arn = model["status"]["ackResourceMetadata"]["arn"]
-        assert arn == f"arn:aws:sagemaker:us-east-1:123456789012:model/{model_name}"
-        assert json.loads(output(model_out, "ack_resource_metadata"))["arn"] == arn
-        conditions = {c["type"]: c["status"] for c in model["status"]["conditions"]}
-        assert conditions["ACK.ResourceSynced"] == "True", conditions
-        assert json.loads(output(model_out, "conditions"))
-        assert json.loads(output(model_out, "MLPipeline_UI_metadata"))["outputs"]
-
-        config_container = step_container(
-            workflow, "sagemaker-endpointconfig", {MODEL_OUTPUT: model_name}, RUN_ID
-        )
-        config_out = tmp_path / "config-outputs"
-        status, created, log = run_step(
-            api, "config-step", config_container, config_out, "endpointconfigs"
-        )
-        print(f"EndpointConfig step: pod created -> EndpointConfig CR created in {created:.2f} s")
-        assert status == "Succeeded", log
-        config_name = output(config_out, "sagemaker_resource_name")
-        endpoint_config = objects.get_namespaced_custom_object(
-            GROUP, VERSION, NAMESPACE, "endpointconfigs", config_name
-        )
-        [variant] = endpoint_config["spec"]["productionVariants"]
-        assert variant["modelName"] == model_name
-        assert endpoint_config["status"]["ackResourceMetadata"]["arn"].endswith(
-            f":endpoint-config/{config_name}"
-        )
-        calls = emulator_calls(root)
-        assert calls.count("CreateModel") == 1 and calls.count("CreateEndpointConfig") == 1
-
-        # One verb fewer in the Role: the step fails and says which.
-        role = json.loads(kubectl(root, "get", "role", rbac.NAME, "-n", NAMESPACE, "-o", "json"))
-        role["rules"][0]["verbs"].remove("create")
-        kubectl(root, "replace", "-f", "-", stdin=json.dumps(role))
-        denied_container = step_container(workflow, "sagemaker-model", served, OTHER_RUN_ID)
         status, _, log = run_step(
             api, "denied-step", denied_container, tmp_path / "denied-outputs", ""
         )
-        assert status == "Failed", log
-        assert f"missing permission: create models.{GROUP} in namespace '{NAMESPACE}'" in log, log
-        assert emulator_calls(root).count("CreateModel") == 1
     finally:
-        down = sandbox(root, "down")
-    assert down.returncode == 0, down.stderr
-    assert_nothing_left(root, before)
+        profile.create(api)
+    assert status == "Failed", log
+    assert f"missing permission: create models.{GROUP} in namespace '{NAMESPACE}'" in log, log
+    assert emulator_calls(root, denied["spec"]["modelName"]) == []
