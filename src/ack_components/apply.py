@@ -6,10 +6,17 @@ starting a second SageMaker job. Fields the existing spec has and ours lacks
 are defaults the controller filled in (late initialisation) and do not count.
 A difference in a field the kind lets change is patched; any other difference
 fails with the fields listed, before anything is written.
+
+The patch also records, in an annotation, the ``.status`` the resource had before it
+(as kopf records its last-handled configuration): a step killed after its patch and
+retried finds no difference left, but still learns that an update is pending and waits
+for the controller to act on it, as the first try did. The step removes the record
+once the controller has acted (``update_acted_on``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +31,35 @@ class SpecConflict(RuntimeError):
     """A resource of that name exists with a spec that differs in fields that cannot change."""
 
 
+#: The annotation holding the ``.status`` before a pending update (JSON).
+STATUS_BEFORE_UPDATE = "ack-components/status-before-update"
+
+
 @dataclass(frozen=True)
 class Applied:
+    """What the step found or made. ``status_before_update``: the ``.status`` of the
+    resource when its spec was patched, by this step or by an earlier try of it whose
+    update the controller had not acted on yet; None when no update is pending."""
+
     resource: dict[str, Any]
     created: bool
     updated_fields: tuple[str, ...] = ()
+    status_before_update: dict[str, Any] | None = None
+
+
+def pending_update(resource: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``.status`` recorded by an update the controller may not have acted on yet."""
+    recorded = (resource["metadata"].get("annotations") or {}).get(STATUS_BEFORE_UPDATE)
+    try:
+        found = json.loads(recorded) if recorded else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) and found else None
+
+
+def update_acted_on() -> dict[str, Any]:
+    """The patch removing the record of a pending update."""
+    return {"metadata": {"annotations": {STATUS_BEFORE_UPDATE: None}}}
 
 
 def differences(desired: Any, existing: Any, path: str = "") -> list[str]:
@@ -74,9 +105,17 @@ def apply(resources: Resources, desired: dict[str, Any]) -> Applied:
             "Use another name, or delete the existing resource."
         )
     if not diffs:
-        return Applied(existing, created=False)
-    patch = {"spec": _subset(desired["spec"], diffs)}
-    return Applied(resources.patch(name, patch), created=False, updated_fields=tuple(diffs))
+        return Applied(existing, created=False, status_before_update=pending_update(existing))
+    before = existing.get("status") or None
+    patch: dict[str, Any] = {"spec": _subset(desired["spec"], diffs)}
+    if before:
+        patch["metadata"] = {"annotations": {STATUS_BEFORE_UPDATE: json.dumps(before)}}
+    return Applied(
+        resources.patch(name, patch),
+        created=False,
+        updated_fields=tuple(diffs),
+        status_before_update=before,
+    )
 
 
 def _subset(spec: dict[str, Any], paths: list[str]) -> dict[str, Any]:

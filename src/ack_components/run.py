@@ -294,8 +294,7 @@ def _apply_and_follow(
 
     clock = time.monotonic
     follower = _job_logs(prepared, resources, say, clock)
-    before = applied.resource.get("status") if applied.updated_fields else None
-    tracker = status.Tracker(started=clock(), status_before_update=before or None)
+    tracker = status.Tracker(started=clock(), status_before_update=applied.status_before_update)
     verdict: status.Verdict = status.Waiting(None, None, None)
     last: dict[str, Any] | None = applied.resource
     shown: tuple[Any, ...] = ()
@@ -335,6 +334,8 @@ def _apply_and_follow(
             timeline.append((time.time(), f"{verdict.status} / {verdict.secondary or '-'}"))
 
     follower.poll(force=True)  # the job's last lines, before the verdict
+    if applied.status_before_update is not None and tracker.status_before_update is None:
+        _forget_update(resources, metadata_name)
     outcome = "Succeeded" if isinstance(verdict, status.Done) else "Failed"
     final = last or {}
     arn = ((final.get("status") or {}).get("ackResourceMetadata") or {}).get("arn")
@@ -368,6 +369,15 @@ def _apply_and_follow(
     assert isinstance(verdict, status.Failed)
     say(f"error: {verdict.reason}" + (f"\nhint: {verdict.hint}" if verdict.hint else ""))
     return EXIT_FAILED
+
+
+def _forget_update(resources: kube.Resources, name: str) -> None:
+    """The controller has acted on the update: a retry of this step need not wait for it."""
+    try:
+        resources.patch(name, apply.update_acted_on())
+    except ApiException as error:
+        if error.status != 404:  # gone already: nothing to forget
+            raise
 
 
 def _metrics(

@@ -24,10 +24,11 @@ import pytest
 from harness import Harness
 from kubernetes import client, config
 
-from ack_components import kinds, rbac
+from ack_components import apply, kinds, rbac
 from ack_components.kinds import GROUP, VERSION
 from ack_components_sandbox import crds
 from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.testing import samples
 from ack_components_sandbox.testing.stack import Stack
 
 pytestmark = pytest.mark.timeout(900)
@@ -38,6 +39,7 @@ OUTAGE_SECONDS = 60
 CONTROLLER_LATE_SECONDS = 30
 FAULT_SECONDS = 20
 PLURAL = kinds.TRAINING_JOB.plural
+MODEL_DATA = "s3://bucket/mnist_kmeans_example/output/model.tar.gz"
 
 
 @pytest.fixture(scope="module")
@@ -252,3 +254,48 @@ def test_a_role_removed_mid_run_fails_the_step_naming_the_permission(
     code, log = step.start(kubeconfig, training_job_name="unbound").wait(JOB_WAIT)
     assert "re-attached to existing TrainingJob" in log
     finished_once(step, stack, "unbound", code, log)
+
+
+def test_a_retried_update_waits_for_the_controller_as_the_first_try_did(
+    step: Harness, stack: Stack
+) -> None:
+    """An Endpoint step patched its spec and was killed before the controller's first
+    reconcile of the change. Its retry finds nothing left to patch, yet waits until the
+    controller has acted (UpdateEndpoint) instead of ending at once on the old InService."""
+    waits = {"status_timeout_seconds": "300"}
+    model = samples.as_inputs(samples.kmeans_model_spec(MODEL_DATA), model_name="retry-model")
+    assert step.start(kind="Model", **model).wait(JOB_WAIT)[0] == 0
+    for config_name in ("retry-config-a", "retry-config-b"):
+        inputs = samples.as_inputs(
+            samples.endpoint_config_spec("retry-model"), endpoint_config_name=config_name
+        )
+        code, log = step.start(kind="EndpointConfig", **inputs).wait(JOB_WAIT)
+        assert code == 0, log
+    endpoint = {"endpoint_name": "retry-endpoint", **waits}
+    first = step.start(kind="Endpoint", endpoint_config_name="retry-config-a", **endpoint)
+    code, log = first.wait(JOB_WAIT)
+    assert code == 0, log
+
+    stack.stop_controller()
+    try:
+        update = {"endpoint_config_name": "retry-config-b", **endpoint}
+        killed = step.start(kind="Endpoint", **update)
+        step.wait_until(
+            lambda cr: cr["spec"]["endpointConfigName"] == "retry-config-b", kind="Endpoint"
+        )
+        killed.process.kill()  # between the patch and the controller's first reconcile
+        killed.process.wait()
+        retry = step.start(kind="Endpoint", **update)
+        with pytest.raises(subprocess.TimeoutExpired):
+            retry.wait(CONTROLLER_LATE_SECONDS)  # no controller: the update is still pending
+    finally:
+        stack.start_controller()
+    code, log = retry.wait(JOB_WAIT)
+    assert code == 0, log + stack.controller_log()[-3000:]
+    assert "re-attached to existing Endpoint" in log
+    assert "waiting for the controller to act on the update" in log
+    assert retry.output("endpoint_status") == "InService"
+    assert len(served(stack, "UpdateEndpoint", "retry-endpoint")) == 1
+    [resource] = step.items("Endpoint")
+    assert resource["spec"]["endpointConfigName"] == "retry-config-b"
+    assert apply.STATUS_BEFORE_UPDATE not in (resource["metadata"].get("annotations") or {})

@@ -140,6 +140,43 @@ def test_apply_patches_only_mutable_differences() -> None:
     assert resources.patches == [{"spec": {"resourceConfig": {"keepAlivePeriodInSeconds": 600}}}]
 
 
+IN_SERVICE = {"endpointStatus": "InService", "ackResourceMetadata": {"arn": "arn:x"}}
+
+
+def test_a_patch_records_the_status_before_it_for_a_retry() -> None:
+    resources = FakeResources(
+        {"metadata": {"name": "job"}, "spec": existing(), "status": IN_SERVICE}
+    )
+    resource_config = {**SPEC["resourceConfig"], "keepAlivePeriodInSeconds": 600}
+    applied = run_apply(resources, desired(resourceConfig=resource_config))
+    assert applied.status_before_update == IN_SERVICE
+    [patch] = resources.patches
+    recorded = patch["metadata"]["annotations"][apply.STATUS_BEFORE_UPDATE]
+    assert json.loads(recorded) == IN_SERVICE
+    assert patch["spec"] == {"resourceConfig": {"keepAlivePeriodInSeconds": 600}}
+
+
+def test_a_retry_that_finds_nothing_to_patch_still_knows_the_update_is_pending() -> None:
+    recorded = {apply.STATUS_BEFORE_UPDATE: json.dumps(IN_SERVICE)}
+    stored = {"metadata": {"name": "job", "annotations": recorded}, "spec": existing()}
+    applied = run_apply(FakeResources(stored), desired())
+    assert applied.updated_fields == ()
+    assert applied.status_before_update == IN_SERVICE
+
+
+@pytest.mark.parametrize("recorded", ["", "not json", "[]", "{}", '"InService"'])
+def test_no_or_an_unreadable_record_means_no_update_is_pending(recorded: str) -> None:
+    stored = {"metadata": {"annotations": {apply.STATUS_BEFORE_UPDATE: recorded}}}
+    assert apply.pending_update(stored) is None
+    assert apply.pending_update({"metadata": {}}) is None
+
+
+def test_the_record_is_removed_by_a_merge_patch() -> None:
+    assert apply.update_acted_on() == {
+        "metadata": {"annotations": {apply.STATUS_BEFORE_UPDATE: None}}
+    }
+
+
 def test_apply_refuses_immutable_differences() -> None:
     resources = FakeResources({"metadata": {"name": "job"}, "spec": existing()})
     resource_config = {**SPEC["resourceConfig"], "instanceType": "ml.p3.2xlarge"}
