@@ -130,12 +130,15 @@ class Started:
                 self.process.wait()
 
 
-def labelled_by_run(api: Any, workflow: str, resources: list[dict[str, Any]]) -> list[str]:
-    """The names of the ``resources`` a step of the run with Workflow ``workflow`` made:
-    its steps label them with the run's id, ``{{workflow.uid}}``."""
-    uid = pipelines.Run(api, profile.NAMESPACE, workflow).read()["metadata"]["uid"]
+def labelled_by_run(api: Any, printed: str, resources: list[dict[str, Any]]) -> list[str]:
+    """The names of the ``resources`` a step of the run made, the run as `run` ``printed``
+    it: its steps label them with the run's id, ``{{workflow.uid}}``, which KFP's API
+    server replaces with its own run id (Argo, given a Workflow directly, with the
+    Workflow's uid)."""
+    workflow = pipelines.Run(api, profile.NAMESPACE, workflow_name(printed)).read()
+    ids = {naming.label_value(run_name(printed)), naming.label_value(workflow["metadata"]["uid"])}
     return [
         r["metadata"]["name"]
         for r in resources
-        if r["metadata"].get("labels", {}).get(RUN_ID_KEY) == naming.label_value(uid)
+        if r["metadata"].get("labels", {}).get(RUN_ID_KEY) in ids
     ]

@@ -147,10 +147,10 @@ def test_stopping_the_run_deletes_the_pytorchjob_and_its_pods(
 ) -> None:
     following = wave["stopped"]
     first = following.first_line()
-    run_id, workflow = run_name(first), workflow_name(first)
+    run_id = run_name(first)
     job = wait_for(
         "the PyTorchJob",
-        lambda: labelled_by_run(api, workflow, pytorchjobs(api)),
+        lambda: labelled_by_run(api, first, pytorchjobs(api)),
         timeout=300,
     )[0]
     wait_for(
@@ -224,7 +224,7 @@ def test_on_sagemaker_the_same_image_and_hyperparameters_go_through_the_controll
     assert f"step {SAGEMAKER_STEP}: Succeeded" in done.stdout
     assert "step model-location: Succeeded" in done.stdout
     assert f"step {PYTORCH_STEP}" not in done.stdout
-    assert labelled_by_run(api, workflow_name(done.stdout), pytorchjobs(api)) == []  # none made
+    assert labelled_by_run(api, done.stdout, pytorchjobs(api)) == []  # none made
 
     location = json.loads(output_value(done.stdout, f"{SAGEMAKER_STEP}-model_artifacts"))[
         "s3ModelArtifacts"

@@ -120,11 +120,11 @@ def kfp_client(sandbox: dict[str, Any]) -> Any:
 
 def training_job_of(api: Any, started: Started) -> dict[str, Any]:
     """The TrainingJob custom resource the run's step made, once it is there."""
-    name = workflow_name(started.first_line())
+    first = started.first_line()
 
     def made() -> list[dict[str, Any]]:
         jobs = resources(api, "trainingjobs")
-        mine = labelled_by_run(api, name, jobs)
+        mine = labelled_by_run(api, first, jobs)
         return [job for job in jobs if job["metadata"]["name"] in mine]
 
     job: dict[str, Any] = wait_for("the step's TrainingJob", made, timeout=300)[0]
