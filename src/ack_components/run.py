@@ -21,7 +21,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -43,6 +43,7 @@ from ack_components import (
     schema,
     status,
     ui_summary,
+    watch,
 )
 from ack_components.interface import NOT_SET, InputError
 from ack_components.kinds import Kind
@@ -51,10 +52,11 @@ from ack_components.watch import TICK, follow
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 STOP_WAIT_SECONDS = 120.0
-#: The longest the step waits on one watch before it looks again whether it was stopped:
-#: a stop signal whose exception Python dropped (raised inside a finalizer, which only
-#: prints it) is still acted on within this many seconds.
-STOP_RECHECK_SECONDS = 15.0
+#: How often the step's main thread looks at the recorded stop signal and its deadlines
+#: while the watch runs on its own thread: a stop signal whose exception Python dropped
+#: (raised inside a finalizer, which only prints it) is still acted on within this many
+#: seconds, and looking costs no request.
+STOP_CHECK_SECONDS = 1.0
 MANAGED_BY = "ack-components"
 #: The label and annotation naming the run that created a resource.
 RUN_ID_KEY = "ack-components/run-id"
@@ -300,38 +302,33 @@ def _apply_and_follow(
     shown: tuple[Any, ...] = ()
     timeline: list[tuple[float, str]] = []  # (wall time, status) as the step saw them
 
-    def window() -> float:
-        at = verdict.recheck_at if isinstance(verdict, status.Waiting) else None
-        wait = STOP_RECHECK_SECONDS if at is None else min(at - clock(), STOP_RECHECK_SECONDS)
-        logs_due = follower.due_in()
-        return wait if logs_due is None else min(wait, logs_due)
-
-    def snapshots() -> Iterator[Any]:
-        yield applied.resource
-        yield from follow(resources, metadata_name, window, start=applied.resource)
-
     reported: dict[str, Any] | None = None  # the snapshot whose conditions were last reported
 
     def elapsed() -> str:
         return f"[{clock() - tracker.started:7.1f}s]"
 
-    for snapshot in snapshots():
-        _stop_if_received()
-        follower.poll()
-        if snapshot is not TICK:
-            last = snapshot
-        if last is not None and last is not reported:
-            for change in status.condition_changes(reported, last):
-                say(f"{elapsed()} {change}")
-            reported = last
-        tracker, verdict = status.assess(kind, last, tracker, clock(), prepared.policy)
-        if not isinstance(verdict, status.Waiting):
-            break
-        seen = (verdict.status, verdict.secondary)
-        if seen != shown and verdict.status is not None:
-            shown = seen
-            say(f"{elapsed()} {verdict.status} / {verdict.secondary or '-'}")
-            timeline.append((time.time(), f"{verdict.status} / {verdict.secondary or '-'}"))
+    # The watch runs on its own thread; this one wakes at least every STOP_CHECK_SECONDS
+    # (a TICK) to look at the stop signal, the logs and the verdict's deadline.
+    with watch.Background(resources, metadata_name, start=applied.resource) as watching:
+        snapshot: Any = applied.resource
+        while True:
+            _stop_if_received()
+            follower.poll()
+            if snapshot is not TICK:
+                last = snapshot
+            if last is not None and last is not reported:
+                for change in status.condition_changes(reported, last):
+                    say(f"{elapsed()} {change}")
+                reported = last
+            tracker, verdict = status.assess(kind, last, tracker, clock(), prepared.policy)
+            if not isinstance(verdict, status.Waiting):
+                break
+            seen = (verdict.status, verdict.secondary)
+            if seen != shown and verdict.status is not None:
+                shown = seen
+                say(f"{elapsed()} {verdict.status} / {verdict.secondary or '-'}")
+                timeline.append((time.time(), f"{verdict.status} / {verdict.secondary or '-'}"))
+            snapshot = watching.next(STOP_CHECK_SECONDS)
 
     follower.poll(force=True)  # the job's last lines, before the verdict
     if applied.status_before_update is not None and tracker.status_before_update is None:
