@@ -56,30 +56,38 @@ def check_api(api: Any) -> Check:
     return Check("API server reachable", OK, f"Kubernetes {version.git_version}")
 
 
-def check_crds(api: Any, chosen: Sequence[Kind]) -> Check:
+def check_crds(api: Any, chosen: Sequence[Kind]) -> list[Check]:
+    """One check per API group of the chosen kinds (SageMaker's always): is it served, with
+    every chosen kind of it?"""
+    groups = {(GROUP, VERSION): "SageMaker"}
+    for kind in chosen:
+        groups.setdefault((kind.group, kind.version), kind.group)
+    return [
+        _check_group(api, group, version, label, [k for k in chosen if k.group == group])
+        for (group, version), label in groups.items()
+    ]
+
+
+def _check_group(api: Any, group: str, version: str, label: str, chosen: Sequence[Kind]) -> Check:
     from kubernetes.client.exceptions import ApiException
 
+    name = f"{label} CRDs installed"
+    installer = (
+        "the ACK SageMaker controller's CRDs (its Helm chart installs them)"
+        if group == GROUP
+        else f"{chosen[0].controller}, whose manifests install its CRDs"
+    )
     try:
-        found = kube.get_json(api, f"/apis/{GROUP}/{VERSION}")
+        found = kube.get_json(api, f"/apis/{group}/{version}")
     except ApiException as error:
         if error.status == 404:
-            return Check(
-                "SageMaker CRDs installed",
-                FAIL,
-                f"the API group {GROUP} is not served",
-                "install the ACK SageMaker controller's CRDs (its Helm chart installs them)",
-            )
+            return Check(name, FAIL, f"the API group {group} is not served", f"install {installer}")
         raise
     served = sorted(r["kind"] for r in found.get("resources", []) if "/" not in r["name"])
     missing = sorted({k.name for k in chosen} - set(served))
     if missing:
-        return Check(
-            "SageMaker CRDs installed",
-            FAIL,
-            f"missing kinds: {', '.join(missing)}",
-            "upgrade the ACK SageMaker controller's CRDs",
-        )
-    return Check("SageMaker CRDs installed", OK, f"{len(served)} kinds: {', '.join(served)}")
+        return Check(name, FAIL, f"missing kinds: {', '.join(missing)}", f"upgrade {installer}")
+    return Check(name, OK, f"{len(served)} kinds: {', '.join(served)}")
 
 
 def _controller_deployments(api: Any) -> list[Any] | None:
@@ -168,23 +176,24 @@ def check_permissions(api: Any, namespace: str, chosen: Sequence[Kind]) -> Check
     from kubernetes import client
 
     authz = client.AuthorizationV1Api(api)
-    missing: dict[str, list[str]] = {}  # plural → verbs it lacks
-    for kind in chosen:
-        for verb in rbac.VERBS:
-            review = authz.create_self_subject_access_review(
-                {
-                    "spec": {
-                        "resourceAttributes": {
-                            "namespace": namespace,
-                            "verb": verb,
-                            "group": GROUP,
-                            "resource": kind.plural,
+    missing: dict[str, list[str]] = {}  # resource → verbs it lacks
+    for rule in rbac.rules(chosen):  # what `rbac` grants these kinds, asked verb by verb
+        for resource in rule["resources"]:
+            for verb in rule["verbs"]:
+                review = authz.create_self_subject_access_review(
+                    {
+                        "spec": {
+                            "resourceAttributes": {
+                                "namespace": namespace,
+                                "verb": verb,
+                                "group": rule["apiGroups"][0],
+                                "resource": resource,
+                            }
                         }
                     }
-                }
-            )
-            if not review.status.allowed:
-                missing.setdefault(kind.plural, []).append(verb)
+                )
+                if not review.status.allowed:
+                    missing.setdefault(resource, []).append(verb)
     if missing:
         by_verbs: dict[tuple[str, ...], list[str]] = {}
         for plural, verbs in missing.items():

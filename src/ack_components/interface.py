@@ -309,7 +309,8 @@ def inputs(kind: Kind, crd_schema: dict[str, Any]) -> tuple[Input, ...]:
     )
     if not kind.on_sagemaker:
         logs = (STREAM_POD_LOGS,) if kind.pod_label else ()
-        return (*fields, JOB_NAME, MODEL_ARTIFACT_URL, *cluster_options(kind), *logs)
+        model = (MODEL_ARTIFACT_URL,) if kind.replica_specs_field else ()
+        return (*fields, JOB_NAME, *model, *cluster_options(kind), *logs)
     handle = () if kind.name_field else (RESOURCE_NAME,)
     logs = (STREAM_JOB_LOGS,) if kind.writes_job_logs else ()
     return (REGION, *fields, *handle, *OPTIONS, *logs)

@@ -37,7 +37,6 @@ class Kind:
     """How one SageMaker custom resource kind behaves, as data."""
 
     name: str
-    plural: str
     #: The spec field that holds the SageMaker resource name; None where SageMaker names
     #: the resource by ARN alone (a pipeline execution): the custom resource's name is
     #: then always derived, and ``sagemaker_resource_name`` reports the ARN.
@@ -54,8 +53,6 @@ class Kind:
     #: ``rule_failures`` fails the run even when the job completed.
     rule_status_fields: tuple[str, ...] = ()
     rule_failures: frozenset[str] = frozenset()
-    #: The component's ``name:``; the upstream v2 component's, where one existed.
-    component_name: str = ""
     #: Whether an upstream v2 component ran this kind (ours is then a drop-in for it).
     replaces_upstream: bool = True
     #: Whether ``rbac`` grants it (and ``doctor`` checks it) unless asked for by name: the
@@ -94,6 +91,22 @@ class Kind:
     #: The label that marks the pods the job runs (its value: the job's name): the step
     #: prints their logs. "" for kinds whose work runs elsewhere (SageMaker).
     pod_label: str = ""
+    #: The spec field that holds a cluster job's replicas, whose every container the step
+    #: gives the job's model location (``replicas.py``); "" for kinds without replicas.
+    replica_specs_field: str = ""
+    #: The resource's plural in the API; derived from the name (lower-case, plus "s", as
+    #: ACK and Kubeflow name theirs) unless given.
+    plural: str = ""
+    #: The component's ``name:``: upstream v2's "Sagemaker - <Kind>" (ours is a drop-in),
+    #: "Kubeflow - <Kind>" for a cluster kind; derived unless given.
+    component_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.plural:
+            object.__setattr__(self, "plural", self.name.lower() + "s")
+        if not self.component_name:
+            owner = "Sagemaker" if self.on_sagemaker else "Kubeflow"
+            object.__setattr__(self, "component_name", f"{owner} - {self.name}")
 
     @property
     def api_version(self) -> str:
@@ -118,7 +131,6 @@ class Kind:
 
 TRAINING_JOB = Kind(
     name="TrainingJob",
-    plural="trainingjobs",
     name_field="trainingJobName",
     status_field="trainingJobStatus",
     succeeded=frozenset({"Completed"}),
@@ -133,7 +145,6 @@ TRAINING_JOB = Kind(
     ),
     rule_status_fields=("debugRuleEvaluationStatuses", "profilerRuleEvaluationStatuses"),
     rule_failures=frozenset({"Error", "IssuesFound"}),
-    component_name="Sagemaker - TrainingJob",
     console_path="jobs/{name}",
     log_group="/aws/sagemaker/TrainingJobs",
     metrics_source="training",
@@ -147,13 +158,11 @@ def _job(name: str, **details: Any) -> Kind:
     """
     return Kind(
         name=name,
-        plural=name.lower() + "s",
         name_field=name[0].lower() + name[1:] + "Name",
         status_field=name[0].lower() + name[1:] + "Status",
         succeeded=frozenset({"Completed"}),
         failed=frozenset({"Failed"}),
         stopped=frozenset({"Stopped"}),
-        component_name=f"Sagemaker - {name}",
         **details,
     )
 
@@ -184,31 +193,25 @@ TRANSFORM_JOB = _new_job(
 
 MODEL = Kind(
     name="Model",
-    plural="models",
     name_field="modelName",
-    component_name="Sagemaker - Model",
     required_inputs=frozenset({"execution_role_arn"}),
     console_path="models/{name}",
 )
 
 ENDPOINT_CONFIG = Kind(
     name="EndpointConfig",
-    plural="endpointconfigs",
     name_field="endpointConfigName",
-    component_name="Sagemaker - EndpointConfig",
     console_path="endpointConfig/{name}",
 )
 
 ENDPOINT = Kind(
     name="Endpoint",
-    plural="endpoints",
     name_field="endpointName",
     status_field="endpointStatus",
     succeeded=frozenset({"InService"}),
     failed=frozenset({"Failed", "OutOfService", "UpdateRollbackFailed"}),
     # A new EndpointConfig (and how to roll it out) is the one update ACK makes.
     mutable_fields=frozenset({"endpointConfigName", "deploymentConfig"}),
-    component_name="Sagemaker - Endpoint",
     console_path="endpoints/{name}",
     log_group="/aws/sagemaker/Endpoints/{name}",
     legacy_outputs=(("pendingDeploymentSummary", "JsonObject"),),
@@ -216,14 +219,12 @@ ENDPOINT = Kind(
 
 MONITORING_SCHEDULE = Kind(
     name="MonitoringSchedule",
-    plural="monitoringschedules",
     name_field="monitoringScheduleName",
     status_field="monitoringScheduleStatus",
     succeeded=frozenset({"Scheduled"}),
     failed=frozenset({"Failed"}),
     stopped=frozenset({"Stopped"}),
     mutable_fields=frozenset({"monitoringScheduleConfig"}),
-    component_name="Sagemaker - MonitoringSchedule",
     console_path="monitoring-schedules/{name}",
 )
 
@@ -232,15 +233,12 @@ def _job_definition(name: str) -> Kind:
     """The four model-monitor job definitions differ only in their names."""
     return Kind(
         name=name,
-        plural=name.lower() + "s",
         name_field="jobDefinitionName",
-        component_name=f"Sagemaker - {name}",
     )
 
 
 PIPELINE = Kind(
     name="Pipeline",
-    plural="pipelines",
     name_field="pipelineName",
     status_field="pipelineStatus",
     succeeded=frozenset({"Active"}),
@@ -256,13 +254,11 @@ PIPELINE = Kind(
     ),
     name_pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$",
     json_text_fields=frozenset({"pipelineDefinition"}),
-    component_name="Sagemaker - Pipeline",
     replaces_upstream=False,
 )
 
 PIPELINE_EXECUTION = Kind(
     name="PipelineExecution",
-    plural="pipelineexecutions",
     name_field=None,
     status_field="pipelineExecutionStatus",
     succeeded=frozenset({"Succeeded"}),
@@ -272,7 +268,6 @@ PIPELINE_EXECUTION = Kind(
     mutable_fields=frozenset(
         {"pipelineExecutionDescription", "pipelineExecutionDisplayName", "parallelismConfiguration"}
     ),
-    component_name="Sagemaker - PipelineExecution",
     replaces_upstream=False,
 )
 
@@ -284,43 +279,36 @@ LABELING_JOB = _new_job(
 
 FEATURE_GROUP = Kind(
     name="FeatureGroup",
-    plural="featuregroups",
     name_field="featureGroupName",
     status_field="featureGroupStatus",
     succeeded=frozenset({"Created"}),
     failed=frozenset({"CreateFailed", "DeleteFailed"}),
     name_pattern=r"^[a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}$",
-    component_name="Sagemaker - FeatureGroup",
     replaces_upstream=False,
 )
 
 INFERENCE_COMPONENT = Kind(
     name="InferenceComponent",
-    plural="inferencecomponents",
     name_field="inferenceComponentName",
     status_field="inferenceComponentStatus",
     succeeded=frozenset({"InService"}),
     failed=frozenset({"Failed"}),
     mutable_fields=frozenset({"specification", "runtimeConfig", "deploymentConfig"}),
     name_pattern=r"^[a-zA-Z0-9]([\-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$",
-    component_name="Sagemaker - InferenceComponent",
     replaces_upstream=False,
 )
 
 MODEL_PACKAGE_GROUP = Kind(
     name="ModelPackageGroup",
-    plural="modelpackagegroups",
     name_field="modelPackageGroupName",
     status_field="modelPackageGroupStatus",
     succeeded=frozenset({"Completed"}),
     failed=frozenset({"Failed", "DeleteFailed"}),
-    component_name="Sagemaker - ModelPackageGroup",
     replaces_upstream=False,
 )
 
 MODEL_PACKAGE = Kind(
     name="ModelPackage",
-    plural="modelpackages",
     # A versioned package is named by its group and version: SageMaker gives it only an ARN.
     name_field=None,
     status_field="modelPackageStatus",
@@ -331,13 +319,11 @@ MODEL_PACKAGE = Kind(
     mutable_fields=frozenset(
         {"modelApprovalStatus", "approvalDescription", "customerMetadataProperties"}
     ),
-    component_name="Sagemaker - ModelPackage",
     replaces_upstream=False,
 )
 
 NOTEBOOK_INSTANCE = Kind(
     name="NotebookInstance",
-    plural="notebookinstances",
     name_field="notebookInstanceName",
     status_field="notebookInstanceStatus",
     succeeded=frozenset({"InService"}),
@@ -356,7 +342,6 @@ NOTEBOOK_INSTANCE = Kind(
             "instanceMetadataServiceConfiguration",
         }
     ),
-    component_name="Sagemaker - NotebookInstance",
     console_path="notebook-instances/{name}",
     replaces_upstream=False,
     granted_by_default=False,
@@ -364,18 +349,15 @@ NOTEBOOK_INSTANCE = Kind(
 
 NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG = Kind(
     name="NotebookInstanceLifecycleConfig",
-    plural="notebookinstancelifecycleconfigs",
     name_field="notebookInstanceLifecycleConfigName",
     mutable_fields=frozenset({"onCreate", "onStart"}),
     short_name="nblifecycle",
-    component_name="Sagemaker - NotebookInstanceLifecycleConfig",
     replaces_upstream=False,
     granted_by_default=False,
 )
 
 PROJECT = Kind(
     name="Project",
-    plural="projects",
     name_field="projectName",
     status_field="projectStatus",
     succeeded=frozenset({"CreateCompleted", "UpdateCompleted"}),
@@ -385,7 +367,6 @@ PROJECT = Kind(
         "serviceCatalogProvisionedProductDetails.provisionedProductStatusMessage",
     ),
     name_pattern=r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$",
-    component_name="Sagemaker - Project",
     replaces_upstream=False,
     granted_by_default=False,
 )
@@ -400,13 +381,11 @@ def _studio(
     """SageMaker Studio's kinds share one status field and most of its values."""
     return Kind(
         name=name,
-        plural=name.lower() + "s",
         name_field=name_field,
         status_field="status",
         succeeded=frozenset({"InService"}),
         failed=failed,
         mutable_fields=mutable_fields,
-        component_name=f"Sagemaker - {name}",
         replaces_upstream=False,
         granted_by_default=False,
     )
@@ -456,18 +435,17 @@ KINDS: dict[str, Kind] = {
 #: Distributed PyTorch on the cluster, run by Kubeflow's training operator (v1.9).
 PYTORCH_JOB = Kind(
     name="PyTorchJob",
-    plural="pytorchjobs",
     name_field=None,
     group=KUBEFLOW_GROUP,
     version="v1",
     progress_from_conditions=True,
     succeeded=frozenset({"Succeeded"}),
     failed=frozenset({"Failed"}),
-    component_name="Kubeflow - PyTorchJob",
     replaces_upstream=False,
     granted_by_default=False,
     controller="Kubeflow's training operator",
     pod_label="training.kubeflow.org/job-name",
+    replica_specs_field="pytorchReplicaSpecs",
     short_name="pytorch",
     # Kubernetes object names (the operator checks them as DNS-1035 labels).
     name_pattern=r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$",

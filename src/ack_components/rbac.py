@@ -3,9 +3,10 @@
 The components send exactly these requests on their kind's custom resources,
 in their own namespace: get (re-attach), create, watch (follow), patch (update a
 mutable field) and delete (stop on SIGTERM). Nothing else: no Secrets, no
-ConfigMaps, no pods, unlike the controller's ClusterRole the old docs bound. With
-``--pytorchjobs`` the step also runs PyTorchJobs and reads their pods and pod logs
-(it prints them into its own log).
+ConfigMaps, no pods, unlike the controller's ClusterRole the old docs bound. Each
+kind's rule is in its own API group (the kind table's ``group``); with PyTorchJob among
+the kinds (``--kinds ...,PyTorchJob`` or ``--pytorchjobs``) the step also reads that
+job's pods and pod logs (it prints them into its own log).
 ``ack-components rbac`` prints (or applies) these manifests.
 """
 
@@ -22,6 +23,8 @@ from ack_components import kinds as kind_table
 from ack_components.kinds import GROUP, PYTORCH_JOB, Kind
 
 VERBS = ("get", "create", "watch", "patch", "delete")
+#: What a step that prints a cluster job's pod logs does on pods and on pods/log.
+POD_VERBS, POD_LOG_VERBS = ("get", "list"), ("get",)
 NAME = "ack-components"
 RBAC_API = "rbac.authorization.k8s.io/v1"
 LEGACY_CLUSTER_ROLE = "ack-sagemaker-controller"
@@ -40,18 +43,21 @@ LEGACY_WARNING = (
 )
 
 
-def rules(
-    kinds: Iterable[Kind], verbs: Iterable[str] = VERBS, pytorchjobs: bool = False
-) -> list[dict[str, Any]]:
-    verbs = list(verbs)
-    found = [{"apiGroups": [GROUP], "resources": sorted(k.plural for k in kinds), "verbs": verbs}]
-    if pytorchjobs:
-        found.append(
-            {"apiGroups": [PYTORCH_JOB.group], "resources": [PYTORCH_JOB.plural], "verbs": verbs}
-        )
+def rules(kinds: Iterable[Kind], verbs: Iterable[str] = VERBS) -> list[dict[str, Any]]:
+    """One rule per API group (SageMaker's first), each over its kinds' plurals; a kind
+    whose pods the step prints (``Kind.pod_label``) adds reading pods and their logs."""
+    verbs, chosen = list(verbs), list(kinds)
+    by_group: dict[str, set[str]] = {}
+    for kind in sorted(chosen, key=lambda k: k.group != GROUP):
+        by_group.setdefault(kind.group, set()).add(kind.plural)
+    found = [
+        {"apiGroups": [group], "resources": sorted(plurals), "verbs": verbs}
+        for group, plurals in by_group.items()
+    ]
+    if any(kind.pod_label for kind in chosen):
         # The step prints the job's pod logs (its own pod's Role reads no others).
-        found.append({"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]})
-        found.append({"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]})
+        found.append({"apiGroups": [""], "resources": ["pods"], "verbs": list(POD_VERBS)})
+        found.append({"apiGroups": [""], "resources": ["pods/log"], "verbs": list(POD_LOG_VERBS)})
     return found
 
 
@@ -60,13 +66,12 @@ def role(
     namespace: str,
     kinds: Iterable[Kind],
     verbs: Iterable[str] = VERBS,
-    pytorchjobs: bool = False,
 ) -> dict[str, Any]:
     return {
         "apiVersion": RBAC_API,
         "kind": "Role",
         "metadata": {"name": name, "namespace": namespace},
-        "rules": rules(kinds, verbs, pytorchjobs),
+        "rules": rules(kinds, verbs),
     }
 
 
@@ -86,13 +91,13 @@ def role_binding(
     }
 
 
-def aggregated_cluster_role(kinds: Iterable[Kind], pytorchjobs: bool = False) -> dict[str, Any]:
+def aggregated_cluster_role(kinds: Iterable[Kind]) -> dict[str, Any]:
     """Joins Kubeflow's ``kubeflow-edit``, which every profile's default-editor holds."""
     return {
         "apiVersion": RBAC_API,
         "kind": "ClusterRole",
         "metadata": {"name": f"{NAME}-kubeflow-edit", "labels": {AGGREGATE_LABEL: "true"}},
-        "rules": rules(kinds, VERBS, pytorchjobs),
+        "rules": rules(kinds, VERBS),
     }
 
 
@@ -100,19 +105,18 @@ def manifests(
     namespace: str,
     service_account: str,
     kinds: Sequence[Kind],
-    pytorchjobs: bool = False,
     aggregate: bool = False,
     legacy: bool = False,
 ) -> list[dict[str, Any]]:
     if aggregate:
-        return [aggregated_cluster_role(kinds, pytorchjobs)]
+        return [aggregated_cluster_role(kinds)]
     if legacy:
         binding = f"{service_account}-{LEGACY_CLUSTER_ROLE}"
         return [
             role_binding(binding, namespace, service_account, "ClusterRole", LEGACY_CLUSTER_ROLE)
         ]
     return [
-        role(NAME, namespace, kinds, VERBS, pytorchjobs),
+        role(NAME, namespace, kinds, VERBS),
         role_binding(NAME, namespace, service_account),
     ]
 
@@ -148,11 +152,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--kinds",
         default="",
-        help="comma list of kinds, or `all` (default: every kind except the platform ones: "
-        "Domain, UserProfile, Space, App, NotebookInstance, NotebookInstanceLifecycleConfig, "
-        "Project)",
+        help="comma list of kinds (PyTorchJob among them), or `all` for every SageMaker kind "
+        "(default: every SageMaker kind except the platform ones: "
+        f"{', '.join(k.name for k in kind_table.KINDS.values() if not k.granted_by_default)})",
     )
-    parser.add_argument("--pytorchjobs", action="store_true", help="also kubeflow.org pytorchjobs")
+    parser.add_argument(
+        "--pytorchjobs", action="store_true", help="also PyTorchJob (as `--kinds ...,PyTorchJob`)"
+    )
     parser.add_argument(
         "--aggregate-to-kubeflow-edit",
         action="store_true",
@@ -175,13 +181,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen = kind_table.parse_list(args.kinds)
     except KeyError as error:
         parser.error(str(error.args[0]))
+    if args.pytorchjobs and PYTORCH_JOB not in chosen:
+        chosen = [*chosen, PYTORCH_JOB]
     if args.legacy_controller_binding:
         print(LEGACY_WARNING, file=sys.stderr)
     documents = manifests(
         namespace or "",
         account or "",
         chosen,
-        pytorchjobs=args.pytorchjobs,
         aggregate=args.aggregate_to_kubeflow_edit,
         legacy=args.legacy_controller_binding,
     )

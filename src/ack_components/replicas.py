@@ -4,7 +4,8 @@ A PyTorchJob's script writes its model where the pipeline says (the
 ``model_artifact_url`` input), and the step hands that location on as its
 ``model_artifacts`` output, as the TrainingJob step hands on SageMaker's ``model.tar.gz``. So that the two cannot
 differ, the step gives every container of every replica the location as
-``MODEL_ARTIFACT_URL`` (replacing a value of that name the spec set). Pure: the spec in,
+``MODEL_ARTIFACT_URL`` (replacing a value of that name the spec set); the kind table
+names the field that holds the replicas (``Kind.replica_specs_field``). Pure: the spec in,
 a new spec out.
 """
 
@@ -14,8 +15,6 @@ import copy
 from typing import Any
 
 MODEL_ARTIFACT_URL_ENV = "MODEL_ARTIFACT_URL"
-#: The spec field that holds a PyTorchJob's replicas.
-FIELD = "pytorchReplicaSpecs"
 
 
 def with_env(replica_specs: dict[str, Any], name: str, value: str) -> dict[str, Any]:

@@ -136,9 +136,10 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
         spec_values[field] = json.dumps(spec_values[field])
     model_url = values.get(interface.MODEL_ARTIFACT_URL.name, NOT_SET)
     model_url = "" if model_url is NOT_SET else str(model_url)
-    if model_url and replicas.FIELD in spec_values:
-        spec_values[replicas.FIELD] = replicas.with_env(
-            spec_values[replicas.FIELD], replicas.MODEL_ARTIFACT_URL_ENV, model_url
+    field = kind.replica_specs_field
+    if model_url and field and field in spec_values:
+        spec_values[field] = replicas.with_env(
+            spec_values[field], replicas.MODEL_ARTIFACT_URL_ENV, model_url
         )
     run_id = values["run_id"] if values["run_id"] is not NOT_SET else ""
     name_input = interface.RESOURCE_NAME.name

@@ -42,7 +42,9 @@ def manifests() -> list[dict[str, Any]]:
             "kind": "ServiceAccount",
             "metadata": {"name": SERVICE_ACCOUNT, "namespace": NAMESPACE},
         },
-        *rbac.manifests(NAMESPACE, SERVICE_ACCOUNT, kinds.granted_by_default(), pytorchjobs=True),
+        *rbac.manifests(
+            NAMESPACE, SERVICE_ACCOUNT, [*kinds.granted_by_default(), kinds.PYTORCH_JOB]
+        ),
     ]
 
 

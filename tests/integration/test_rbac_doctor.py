@@ -186,6 +186,59 @@ def test_doctor_checks_only_the_kinds_asked_for(harness: Harness) -> None:
     assert "unknown kind 'Trainingjob'" in unknown.stderr
 
 
+def test_doctor_checks_a_pytorchjob_setup_in_its_own_api_group(harness: Harness) -> None:
+    """`doctor --kinds TrainingJob,PyTorchJob` checks the kubeflow.org CRD and what `rbac`
+    grants for it (pytorchjobs, pods, pods/log): failing on the TrainingJob-only Role,
+    passing once `rbac --kinds TrainingJob,PyTorchJob` is applied."""
+    both = [kinds.TRAINING_JOB, kinds.PYTORCH_JOB]
+    kubeconfig = runner(harness)
+    as_runner = config.new_client_from_config(str(kubeconfig))
+    narrow = results(doctor.run_checks(as_runner, harness.namespace, both))
+    assert narrow["kubeflow.org CRDs installed"][0] == doctor.OK
+    assert "PyTorchJob" in narrow["kubeflow.org CRDs installed"][1]
+    assert narrow["permissions"][0] == doctor.FAIL
+    for missing in ("pytorchjobs", "pods/log", "get, list on pods"):
+        assert missing in narrow["permissions"][1]
+    assert "trainingjobs" not in narrow["permissions"][1]
+
+    granted = subprocess.run(
+        [
+            CLI,
+            "rbac",
+            "--namespace",
+            harness.namespace,
+            "--service-account",
+            "pipeline-runner",
+            "--kinds",
+            "TrainingJob,PyTorchJob",
+            "--apply",
+            "--kubeconfig",
+            str(harness.plane.kubeconfig),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert granted.returncode == 0, granted.stderr
+    done = subprocess.run(
+        [
+            CLI,
+            "doctor",
+            "--kinds",
+            "TrainingJob,PyTorchJob",
+            "--json",
+            "--namespace",
+            harness.namespace,
+            "--kubeconfig",
+            str(kubeconfig),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    checks = {c["name"]: c for c in json.loads(done.stdout)}
+    assert checks["permissions"]["result"] == doctor.OK, checks["permissions"]
+    assert checks["kubeflow.org CRDs installed"]["result"] == doctor.OK
+
+
 def controller_deployment(namespace: str, watch: str) -> dict[str, Any]:
     labels = {"app.kubernetes.io/name": "sagemaker-chart"}
     return {
@@ -248,11 +301,35 @@ def test_doctor_reports_missing_crds_and_exits_non_zero(tmp_path: Path) -> None:
             capture_output=True,
             text=True,
         )
+        asked_for_pytorchjobs = subprocess.run(
+            [
+                CLI,
+                "doctor",
+                "--kubeconfig",
+                str(bare.kubeconfig),
+                "--namespace",
+                "default",
+                "--kinds",
+                "TrainingJob,PyTorchJob",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+        ).stdout
     assert done.returncode == 1
     checks = {c["name"]: c for c in json.loads(done.stdout)}
     assert checks["SageMaker CRDs installed"]["result"] == doctor.FAIL
     assert (
         "sagemaker.services.k8s.aws is not served" in checks["SageMaker CRDs installed"]["detail"]
+    )
+    assert "kubeflow.org CRDs installed" not in checks  # not asked for
+    pytorch = {c["name"]: c for c in json.loads(asked_for_pytorchjobs)}[
+        "kubeflow.org CRDs installed"
+    ]
+    assert pytorch["result"] == doctor.FAIL
+    assert pytorch["detail"] == "the API group kubeflow.org is not served"
+    assert (
+        pytorch["fix"] == "install Kubeflow's training operator, whose manifests install its CRDs"
     )
 
 

@@ -55,3 +55,15 @@ def test_name_rules_match_sagemaker(kind: kinds.Kind) -> None:
     for name in ("a", "A1", "a-b", "a--b", "a_b", "-a", "a-", "a" * longest, "a" * (longest + 1)):
         ours = re.fullmatch(kind.name_pattern, name) is not None
         assert ours == _accepts(shape, name), f"{name!r}: ours {ours}"
+
+
+def test_plurals_and_component_names_are_derived_from_the_kind_name() -> None:
+    """Every entry leaves them to the table's rule, which gives the CRDs' plurals (every
+    end-to-end test addresses its kind by it) and upstream's component names."""
+    from ack_components import kinds
+
+    for kind in kinds.ALL_KINDS.values():
+        assert kind.plural == kind.name.lower() + "s"
+        owner = "Sagemaker" if kind.on_sagemaker else "Kubeflow"
+        assert kind.component_name == f"{owner} - {kind.name}"
+    assert kinds.Kind(name="Odd", name_field=None, plural="oddities").plural == "oddities"

@@ -37,4 +37,3 @@ def test_a_signal_whose_exception_a_finalizer_dropped_still_stops_the_step(
     assert raised.value.signum == signal.SIGTERM
     run._received.clear()
     run._stop_if_received()  # nothing received: nothing raised
-
