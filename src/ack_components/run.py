@@ -96,6 +96,44 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
     """
     crd_schema = schema.bundled(kind.name)
     specs = {spec.name: spec for spec in interface.inputs(kind, crd_schema)}
+    values = _parsed_inputs(kind, specs, raw, namespace)
+    model_url = _text(values.get(interface.MODEL_ARTIFACT_URL.name, NOT_SET))
+    spec_values = _spec_values(kind, specs, values, model_url)
+    run_id = _text(values["run_id"])
+    name, name_input, spec_values = _named(kind, values, spec_values, run_id)
+    region = values["region"] if kind.on_sagemaker else ""
+    labels, annotations = _marks(kind, region, run_id, step)
+    resource = render.render(
+        kind,
+        spec_values,
+        name=naming.metadata_name(name, name_input),
+        namespace=namespace,
+        labels=labels,
+        annotations=annotations,
+    )
+    schema.validate_spec(resource["spec"], crd_schema)
+    return Prepared(
+        kind=kind,
+        region=region,
+        namespace=namespace,
+        name=name,
+        resource=resource,
+        policy=_policy(specs, values),
+        leave_running=values["leave_running_on_stop"] is True,
+        stream_logs=values.get(interface.STREAM_JOB_LOGS.name) is True,
+        model_artifact_url=model_url,
+    )
+
+
+def _text(value: Any) -> str:
+    return "" if value is NOT_SET else str(value)
+
+
+def _parsed_inputs(
+    kind: Kind, specs: dict[str, interface.Input], raw: dict[str, str], namespace: str
+) -> dict[str, Any]:
+    """Each input's value (NOT_SET where none was given); raises InputError naming every
+    unknown, unparsable or missing input at once."""
     unknown = sorted(set(raw) - set(specs))
     if unknown:
         raise InputError(
@@ -126,7 +164,14 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
         errors.append(str(error))
     if errors:
         raise InputError("invalid inputs:\n  " + "\n  ".join(errors))
+    return values
 
+
+def _spec_values(
+    kind: Kind, specs: dict[str, interface.Input], values: dict[str, Any], model_url: str
+) -> dict[str, Any]:
+    """The spec fields the inputs set, as the resource takes them: a JSON document field as
+    its text, a cluster job's replicas with the model location in their environment."""
     spec_values = {
         spec.field: values[spec.name]
         for spec in specs.values()
@@ -134,67 +179,66 @@ def prepare(kind: Kind, raw: dict[str, str], namespace: str, step: str = "") -> 
     }
     for field in kind.json_text_fields & spec_values.keys():
         spec_values[field] = json.dumps(spec_values[field])
-    model_url = values.get(interface.MODEL_ARTIFACT_URL.name, NOT_SET)
-    model_url = "" if model_url is NOT_SET else str(model_url)
     field = kind.replica_specs_field
     if model_url and field and field in spec_values:
         spec_values[field] = replicas.with_env(
             spec_values[field], replicas.MODEL_ARTIFACT_URL_ENV, model_url
         )
-    run_id = values["run_id"] if values["run_id"] is not NOT_SET else ""
-    name_input = interface.RESOURCE_NAME.name
+    return spec_values
+
+
+def _named(
+    kind: Kind, values: dict[str, Any], spec_values: dict[str, Any], run_id: str
+) -> tuple[str, str, dict[str, Any]]:
+    """The resource's name, the input it came from (for errors), and the spec values with
+    the SageMaker name field filled in where it was derived; raises InvalidName."""
     if kind.name_field is None:  # SageMaker names it by ARN; only the custom resource is named
         given = values[interface.RESOURCE_NAME.name]
-        name = naming.derived_name(kind.name_prefix, run_id, spec_values)
         if given is not NOT_SET:
-            name = naming.check_metadata_name(interface.RESOURCE_NAME.name, given)
-    else:
-        if kind.name_field not in spec_values:
-            derived = naming.derived_name(kind.name_prefix, run_id, spec_values)
-            spec_values[kind.name_field] = derived
-        name = spec_values[kind.name_field]
-        name_input = interface.snake_case(kind.name_field)
-        naming.check_sagemaker_name(name_input, name, kind.name_pattern)
-    region = values["region"] if kind.on_sagemaker else ""
-    resource = render.render(
-        kind,
-        spec_values,
-        name=naming.metadata_name(name, name_input),
-        namespace=namespace,
-        # A CLI run has no run id and no step: no empty label or annotation stands for them.
-        labels={
-            "app.kubernetes.io/managed-by": MANAGED_BY,
-            **({RUN_ID_KEY: naming.label_value(run_id)} if run_id else {}),
-            **({"ack-components/step": naming.label_value(step)} if step else {}),
-        },
-        annotations={
-            **({"services.k8s.aws/region": region} if kind.on_sagemaker else {}),
-            **({RUN_ID_KEY: run_id} if run_id else {}),
-            **({"ack-components/step": step} if step else {}),
-        },
-    )
-    schema.validate_spec(resource["spec"], crd_schema)
+            return (
+                naming.check_metadata_name(interface.RESOURCE_NAME.name, given),
+                interface.RESOURCE_NAME.name,
+                spec_values,
+            )
+        derived = naming.derived_name(kind.name_prefix, run_id, spec_values)
+        return derived, interface.RESOURCE_NAME.name, spec_values
+    if kind.name_field not in spec_values:
+        derived = naming.derived_name(kind.name_prefix, run_id, spec_values)
+        spec_values = {**spec_values, kind.name_field: derived}
+    name, name_input = spec_values[kind.name_field], interface.snake_case(kind.name_field)
+    naming.check_sagemaker_name(name_input, name, kind.name_pattern)
+    return name, name_input, spec_values
 
+
+def _marks(
+    kind: Kind, region: str, run_id: str, step: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The labels and annotations that say who made the resource and where it runs. A CLI
+    run has no run id and no step: no empty label or annotation stands for them."""
+    labels = {
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        **({RUN_ID_KEY: naming.label_value(run_id)} if run_id else {}),
+        **({"ack-components/step": naming.label_value(step)} if step else {}),
+    }
+    annotations = {
+        **({"services.k8s.aws/region": region} if kind.on_sagemaker else {}),
+        **({RUN_ID_KEY: run_id} if run_id else {}),
+        **({"ack-components/step": step} if step else {}),
+    }
+    return labels, annotations
+
+
+def _policy(specs: dict[str, interface.Input], values: dict[str, Any]) -> status.Policy:
     def seconds(option: str) -> float:  # empty text means the option's default
         if option not in specs:  # an option the kind has not (a cluster job: no ACK grace)
             return float(getattr(status.Policy, option.removesuffix("_seconds")))
         value = values[option]
         return float(specs[option].default if value is NOT_SET else value)
 
-    return Prepared(
-        kind=kind,
-        region=region,
-        namespace=namespace,
-        name=name,
-        resource=resource,
-        policy=status.Policy(
-            status_timeout=seconds("status_timeout_seconds"),
-            recoverable_grace=seconds("recoverable_grace_seconds"),
-            timeout=seconds("timeout_seconds"),
-        ),
-        leave_running=values["leave_running_on_stop"] is True,
-        stream_logs=values.get(interface.STREAM_JOB_LOGS.name) is True,
-        model_artifact_url=model_url,
+    return status.Policy(
+        status_timeout=seconds("status_timeout_seconds"),
+        recoverable_grace=seconds("recoverable_grace_seconds"),
+        timeout=seconds("timeout_seconds"),
     )
 
 
@@ -284,26 +328,70 @@ def _apply_and_follow(
     output_paths: dict[str, Path],
     say: Callable[[str], None],
 ) -> int:
-    kind, name = prepared.kind, prepared.name
-    metadata_name = prepared.resource["metadata"]["name"]
+    """The cluster stages in order: apply, follow to a verdict, outputs, the exit code."""
+    applied = _apply(prepared, resources, say)
+    followed = _follow(prepared, resources, applied, say)
+    if applied.status_before_update is not None and followed.update_acted_on:
+        _forget_update(resources, prepared.resource["metadata"]["name"])
+    outputs.write(_output_texts(prepared, followed, say), output_paths)
+    verdict = followed.verdict
+    if isinstance(verdict, status.Done):
+        say(f"{followed.elapsed} done: {verdict.status}")
+        return EXIT_OK
+    say(f"error: {verdict.reason}" + (f"\nhint: {verdict.hint}" if verdict.hint else ""))
+    return EXIT_FAILED
+
+
+def _apply(
+    prepared: Prepared, resources: kube.Resources, say: Callable[[str], None]
+) -> apply.Applied:
+    """Create, re-attach or update the resource, and say which, with its console links."""
+    kind, metadata_name = prepared.kind, prepared.resource["metadata"]["name"]
     applied = apply.apply(resources, prepared.resource)
     action = "created" if applied.created else "re-attached to existing"
     if applied.updated_fields:
         action += f" (updated {', '.join(applied.updated_fields)})"
-    where = f" (SageMaker name {name})" if kind.on_sagemaker else ""
+    where = f" (SageMaker name {prepared.name})" if kind.on_sagemaker else ""
     say(f"{action} {kind.name} {prepared.namespace}/{metadata_name}{where}")
-    for label, url in outputs.links(kind, prepared.region, name).items():
+    for label, url in outputs.links(kind, prepared.region, prepared.name).items():
         say(f"  {label}: {url}")
+    return applied
 
+
+@dataclass(frozen=True)
+class Followed:
+    """What following the resource ended with."""
+
+    verdict: status.Done | status.Failed
+    #: The last snapshot seen (None: the resource was deleted).
+    last: dict[str, Any] | None
+    #: (wall time, status) as the step saw them, for the summary card.
+    timeline: tuple[tuple[float, str], ...]
+    #: Whether the controller acted on an update this step (or a killed try) made.
+    update_acted_on: bool
+    #: The step's elapsed time at the verdict, as its lines show it.
+    elapsed: str
+    #: Why the job's logs could not be read, if the step said so.
+    logs_unavailable: str
+
+
+def _follow(
+    prepared: Prepared,
+    resources: kube.Resources,
+    applied: apply.Applied,
+    say: Callable[[str], None],
+) -> Followed:
+    """Watch the resource (and print the job's log) until the kind's rules give a verdict,
+    saying each condition and status change as it happens."""
+    kind, metadata_name = prepared.kind, prepared.resource["metadata"]["name"]
     clock = time.monotonic
     follower = _job_logs(prepared, resources, say, clock)
     tracker = status.Tracker(started=clock(), status_before_update=applied.status_before_update)
     verdict: status.Verdict = status.Waiting(None, None, None)
     last: dict[str, Any] | None = applied.resource
-    shown: tuple[Any, ...] = ()
-    timeline: list[tuple[float, str]] = []  # (wall time, status) as the step saw them
-
     reported: dict[str, Any] | None = None  # the snapshot whose conditions were last reported
+    shown: tuple[Any, ...] = ()
+    timeline: list[tuple[float, str]] = []
 
     def elapsed() -> str:
         return f"[{clock() - tracker.started:7.1f}s]"
@@ -332,10 +420,27 @@ def _apply_and_follow(
             snapshot = watching.next(STOP_CHECK_SECONDS)
 
     follower.poll(force=True)  # the job's last lines, before the verdict
-    if applied.status_before_update is not None and tracker.status_before_update is None:
-        _forget_update(resources, metadata_name)
-    outcome = "Succeeded" if isinstance(verdict, status.Done) else "Failed"
-    final = last or {}
+    if isinstance(verdict, status.Done):
+        timeline.append((time.time(), verdict.status))
+    else:
+        timeline.append((time.time(), f"failed: {verdict.reason}"))
+    return Followed(
+        verdict=verdict,
+        last=last,
+        timeline=tuple(timeline),
+        update_acted_on=tracker.status_before_update is None,
+        elapsed=elapsed(),
+        logs_unavailable=follower.why_not,
+    )
+
+
+def _output_texts(
+    prepared: Prepared, followed: Followed, say: Callable[[str], None]
+) -> dict[str, str]:
+    """Every output's text: the resource's status fields, the summary card, and the run
+    metrics (read from SageMaker, the one AWS call here)."""
+    kind, name = prepared.kind, prepared.name
+    final = followed.last or {}
     arn = ((final.get("status") or {}).get("ackResourceMetadata") or {}).get("arn")
     texts = outputs.values(
         interface.outputs(kind, schema.bundled(kind.name)),
@@ -349,24 +454,15 @@ def _apply_and_follow(
             )
         },
     )
-    if isinstance(verdict, status.Done):
-        timeline.append((time.time(), verdict.status))
-    elif isinstance(verdict, status.Failed):
-        timeline.append((time.time(), f"failed: {verdict.reason}"))
+    outcome = "Succeeded" if isinstance(followed.verdict, status.Done) else "Failed"
     texts[interface.UI_METADATA.name] = json.dumps(
-        ui_summary.ui_metadata(kind, final, prepared.region, name, outcome, timeline)
+        ui_summary.ui_metadata(kind, final, prepared.region, name, outcome, list(followed.timeline))
     )
     if kind.metrics_source:
         texts[interface.METRICS.name] = json.dumps(
-            _metrics(prepared, final, say, said=follower.why_not)
+            _metrics(prepared, final, say, said=followed.logs_unavailable)
         )
-    outputs.write(texts, output_paths)
-    if isinstance(verdict, status.Done):
-        say(f"{elapsed()} done: {verdict.status}")
-        return EXIT_OK
-    assert isinstance(verdict, status.Failed)
-    say(f"error: {verdict.reason}" + (f"\nhint: {verdict.hint}" if verdict.hint else ""))
-    return EXIT_FAILED
+    return texts
 
 
 def _forget_update(resources: kube.Resources, name: str) -> None:
