@@ -45,7 +45,7 @@ from ack_components_sandbox import binaries
 
 #: The repository the sandbox runs from (a source checkout: the Dockerfile's build context).
 REPO = Path(__file__).resolve().parents[2]
-#: What the pipeline's ``component.yaml`` runs (codegen.IMAGE), as containerd names it.
+#: What the pipeline's ``component.yaml`` runs (component_files.IMAGE), as containerd names it.
 COMPONENT_IMAGE = f"ack-components/ack-components:{__version__}"
 PROGRAMS = ("debootstrap", "podman")
 #: Debian packages that make the minbase root filesystem a Python image.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ack_components_sandbox import codegen
+from ack_components import component_files
 from ack_components_sandbox import component_image as ci
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,7 +71,7 @@ def test_references_are_named_as_the_runtimes_store_them(reference: str, stored:
 
 
 def test_the_image_is_the_one_component_yaml_runs_from_the_dockerfile_base() -> None:
-    assert ci.COMPONENT_IMAGE == codegen.IMAGE
+    assert ci.COMPONENT_IMAGE == component_files.IMAGE
     assert ci.dockerfile_base(REPO / "Dockerfile") == "python:3.11-slim"
 
 
