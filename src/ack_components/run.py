@@ -256,14 +256,21 @@ def run(
         print(message, file=log or sys.stdout, flush=True)
 
     kind = kinds.get(kind_name)
+
+    def ended(message: str, code: int) -> int:
+        """An end without a verdict: said, and every output written (empty, and a card
+        with ``message``), so the engine saves them and the UI shows why."""
+        say(message)
+        outputs.write(_outputs_without_verdict(kind, message, code), output_paths)
+        return code
+
     try:
         namespace = kube.current_namespace(raw.get("namespace", ""), kubeconfig)
         in_cluster = bool(os.environ.get("KUBERNETES_SERVICE_HOST"))
         step = os.environ.get("HOSTNAME", "") if in_cluster else ""  # the step's pod name
         prepared = prepare(kind, raw, namespace, step)
     except (InputError, InvalidName, schema.SpecInvalid) as error:
-        say(f"error: {error}")
-        return EXIT_BAD_INPUT
+        return ended(f"error: {error}", EXIT_BAD_INPUT)
 
     api = kube.api_client(kubeconfig)
     resources = kube.Resources(api, kind, namespace)
@@ -272,11 +279,9 @@ def run(
         if served is not None:
             schema.validate_spec(prepared.resource["spec"], served)
     except schema.SpecInvalid as error:
-        say(f"error: {error}")
-        return EXIT_BAD_INPUT
+        return ended(f"error: {error}", EXIT_BAD_INPUT)
     except kube.ConnectionTrouble as error:
-        say(f"error: {kube.unreachable(api, error)}")
-        return EXIT_FAILED
+        return ended(f"error: {kube.unreachable(api, error)}", EXIT_FAILED)
 
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     _received.clear()
@@ -287,20 +292,31 @@ def run(
     except Interrupted as stop:
         return _on_interrupt(prepared, resources, stop, say)
     except (apply.SpecConflict, schema.SpecInvalid) as error:
-        say(f"error: {error}")
-        return EXIT_BAD_INPUT
+        return ended(f"error: {error}", EXIT_BAD_INPUT)
     except (kube.PermissionDenied, kube.KindNotServed) as error:
-        say(f"error: {error}")
-        return EXIT_FAILED
+        return ended(f"error: {error}", EXIT_FAILED)
     except kube.ConnectionTrouble as error:  # a retried step re-attaches to what this one created
-        say(f"error: {kube.unreachable(api, error)}")
-        return EXIT_FAILED
+        return ended(f"error: {kube.unreachable(api, error)}", EXIT_FAILED)
     except ApiException as error:  # anything else the API server refused: say what it said
-        say(f"error: {kube.refused(error)}")
-        return EXIT_FAILED
+        return ended(f"error: {kube.refused(error)}", EXIT_FAILED)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _outputs_without_verdict(kind: Kind, message: str, code: int) -> dict[str, str]:
+    """Every output of a step that ended before its resource had a verdict: each value
+    empty (``null`` for JSON), no metrics, and the summary card saying why. Without the
+    files Argo would print a "cannot save artifact" error per output after the step's
+    own last line, and the UI would show only the exit code."""
+    texts = outputs.values(interface.outputs(kind, schema.bundled(kind.name)), {}, None)
+    outcome = "Refused" if code == EXIT_BAD_INPUT else "Failed"
+    texts[interface.UI_METADATA.name] = json.dumps(
+        ui_summary.without_verdict(kind, outcome, message)
+    )
+    if kind.metrics_source:
+        texts[interface.METRICS.name] = json.dumps(metrics.document([]))
+    return texts
 
 
 def _run_id(resource: dict[str, Any]) -> str:

@@ -128,6 +128,15 @@ def markdown(
     return "\n\n".join(parts) + "\n"
 
 
+def without_verdict(kind: Kind, outcome: str, message: str) -> dict[str, Any]:
+    """The card of a step that ended before its resource had a verdict (refused input, a
+    missing permission): the outcome, and what the step said, verbatim in a code block."""
+    said = "\n".join(f"    {line}" for line in message.splitlines())
+    table = _table([("Outcome", escape(outcome))])
+    source = f"## {escape(kind.name)}\n\n{table}\n\n{said}\n"
+    return {"outputs": [{"type": "markdown", "storage": "inline", "source": source}]}
+
+
 def ui_metadata(
     kind: Kind,
     resource: dict[str, Any],

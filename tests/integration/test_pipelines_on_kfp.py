@@ -67,6 +67,8 @@ GROUP, VERSION = "sagemaker.services.k8s.aws", "v1alpha1"
 FAIL_TAG = "emulator.ack-components/fail"
 SECONDS_TAG = "emulator.ack-components/seconds"
 FAILURE = "AlgorithmError: the loss went to NaN (injected)"
+#: A resource_config with upstream's key, which the step refuses (ACK's is instanceCount).
+REFUSED_RESOURCES = {"InstanceCount": 1, "instanceType": "ml.m5.large", "volumeSizeInGB": 5}
 #: The grace period of a step's pod (Kubernetes' default; KFP sets none).
 GRACE_SECONDS = 30
 
@@ -182,6 +184,7 @@ def wave(sandbox: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> A
         ),
         "terminated": (TAGGED, "-p", tags(**{SECONDS_TAG: "600"})),
         "retried": (TAGGED, "--retries", "2", "-p", tags(**{SECONDS_TAG: "45"})),
+        "refused": (TAGGED, "-p", f"resource_config={json.dumps(REFUSED_RESOURCES)}"),
     }
     started = {
         key: Started.start(command(sandbox, pipeline, *args), directory / key)
@@ -362,6 +365,35 @@ def test_a_failing_job_fails_its_step_and_the_run_with_the_reason_in_its_log(
     assert job_line < verdict and reason in lines[verdict], log
     # after the verdict, only the executor's exit line and the run's end: no job line
     assert not any(line.startswith("[") for line in lines[verdict + 1 :]), log
+
+
+def test_a_refused_step_ends_with_its_reason_and_shows_it_on_its_card(
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
+) -> None:
+    """The step writes every output even when it refuses its input, so Argo's wait
+    container saves them (no "cannot save artifact" after the reason, exit 0) and the
+    summary card in the archive says why; nothing is created."""
+    done = wave["refused"].finished()
+    assert done.returncode == 1, done.stdout + done.stderr
+    name = workflow_name(done.stdout)
+    assert "step sagemaker-trainingjob: Failed" in done.stdout
+    last = done.stdout.split("--- last lines of step sagemaker-trainingjob:", 1)[1]
+    assert "did you mean 'instanceCount'?" in last, last
+    step = next(s for s in pipelines.steps(workflow(api, name)))
+    core = client.CoreV1Api(api)
+    for container in ("main", "wait"):
+        log = core.read_namespaced_pod_log(step.id, NAMESPACE, container=container)
+        assert "cannot save" not in log, (container, log)
+    statuses = core.read_namespaced_pod(step.id, NAMESPACE).status.container_statuses
+    exits = {c.name: c.state.terminated.exit_code for c in statuses}
+    assert exits == {"main": 2, "wait": 0}, exits
+
+    objects = archived(sandbox, f"artifacts/{name}/")
+    prefix = next(k for k in objects if f"/{step.id}/" in k).rsplit("/", 1)[0]
+    card = json.loads(untar_one(objects[f"{prefix}/mlpipeline-ui-metadata.tgz"]))
+    source = card["outputs"][0]["source"]
+    assert "| Outcome | Refused |" in source and "did you mean 'instanceCount'?" in source
+    assert labelled_by_run(api, done.stdout, resources(api, "trainingjobs")) == []
 
 
 def test_a_two_instance_jobs_log_metrics_and_summary_reach_the_step_and_kfp(

@@ -283,3 +283,26 @@ def test_an_upstream_key_is_refused_with_the_right_name(cluster: Cluster) -> Non
     channels = [{"channelName": "train", "InputMode": "File"}]
     log = run_refused(cluster, "--input_data_config", json.dumps(channels))
     assert "'InputMode' was unexpected); did you mean 'inputMode'?" in log
+
+
+def test_a_refused_step_still_writes_every_output_and_a_card_saying_why(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """So Argo saves every declared output (no "cannot save artifact" after the step's own
+    lines) and the UI's card shows the refusal, not only "exit code 2"."""
+    from ack_components import interface, schema
+
+    out = tmp_path / "out"
+    log = run_refused(cluster, "--hyper_parameters", "{'k': '10'}", "--outputs-dir", str(out))
+    declared = interface.outputs(kinds.TRAINING_JOB, schema.bundled("TrainingJob"))
+    expected = {o.name for o in declared} | {"mlpipeline-ui-metadata.json"}
+    expected |= {"mlpipeline-metrics.json"}
+    assert {p.name for p in out.iterdir()} == expected
+    for output in declared:
+        text = (out / output.name).read_text()
+        assert text == ("null" if output.type in ("JsonObject", "JsonArray") else ""), output
+    assert json.loads((out / "mlpipeline-metrics.json").read_text()) == {"metrics": []}
+    [card] = json.loads((out / "mlpipeline-ui-metadata.json").read_text())["outputs"]
+    assert "| Outcome | Refused |" in card["source"]
+    said = next(line for line in log.splitlines() if "input hyper_parameters" in line)
+    assert f"    {said}" in card["source"].splitlines()
