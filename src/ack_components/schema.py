@@ -97,8 +97,13 @@ def _describe(error: jsonschema.ValidationError, spec_schema: dict[str, Any]) ->
     if error.validator == "additionalProperties" and isinstance(failed, dict):
         known = failed.get("properties", {})
         unknown = [key for key in given if key not in known] if isinstance(given, dict) else []
-        hints = (_hint(key, known, spec_schema, field, rest) for key in unknown)
-        message += "".join(f"; {hint}" for hint in hints if hint)
+        hints = [(key, _hint(key, known, spec_schema, field, rest)) for key in unknown]
+        named = len(unknown) > 1  # with two or more, each suggestion says its key
+        message += "".join(
+            f"; {key!r}: {hint}" if named and hint.startswith("did you") else f"; {hint}"
+            for key, hint in hints
+            if hint
+        )
     return message
 
 

@@ -159,6 +159,16 @@ S3 = {"s3DataType": "S3Prefix", "s3URI": "s3://bucket/train"}
             {"input_data_config": [{"dataSource": {"s3DataSource": {**S3, "S3Uri": "s3://b"}}}]},
             "did you mean 's3URI'?",
         ),
+        # Two at once (upstream's channels carried both): each suggestion names its key.
+        (
+            {
+                "input_data_config": [
+                    {"channelName": "train", "InputMode": "File", "RecordWrapperType": "None"}
+                ]
+            },
+            "('InputMode', 'RecordWrapperType' were unexpected); 'InputMode': did you mean "
+            "'inputMode'?; 'RecordWrapperType': did you mean 'recordWrapperType'?",
+        ),
         # A field one level too high: named with the path where it belongs.
         (
             {"input_data_config": [{"s3DataType": "S3Prefix", "dataSource": {}}]},
