@@ -11,7 +11,7 @@ EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
 KFP2_VENV := .venv-kfp2
 KFP2_STAMP := $(KFP2_VENV)/.installed
 
-.PHONY: demo test test-unit test-e2e test-node lint typecheck controlplane controller argo kfp training browser node image emulator kfp2 bench sandbox-up sandbox-down clean
+.PHONY: demo dist test test-unit test-e2e test-node lint typecheck controlplane controller argo kfp training browser node image emulator kfp2 bench sandbox-up sandbox-down clean
 
 # The ACK controller's source: from the Go module proxy, unless a source archive or directory
 # is named here. Where the proxy refuses the module (a machine with a vendored copy beside the
@@ -84,6 +84,26 @@ image: $(STAMP)
 	bash tools/install-image-deps.sh
 	$(BIN)/python -m ack_components_sandbox.component_image
 
+# The release artefacts: sdist and wheel (into dist/), checked with twine, then the wheel
+# installed alone in a fresh virtualenv, whose `ack-components` must answer --help and
+# render a resource from the bundled schemas and templates.
+DIST_VENV := .venv-dist
+dist: $(STAMP)
+	rm -rf dist $(DIST_VENV)
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(PYTHON) -m venv $(DIST_VENV)
+	$(DIST_VENV)/bin/pip install -q dist/*.whl
+	$(DIST_VENV)/bin/ack-components --help > /dev/null
+	$(DIST_VENV)/bin/ack-components render TrainingJob --region us-east-1 \
+	  --role_arn arn:aws:iam::123456789012:role/SageMaker \
+	  --algorithm_specification '{"trainingImage": "kmeans:1", "trainingInputMode": "File"}' \
+	  --output_data_config '{"s3OutputPath": "s3://bucket/out"}' \
+	  --resource_config '{"instanceCount": 1, "instanceType": "ml.m5.large", "volumeSizeInGB": 5}' \
+	  --stopping_condition '{"maxRuntimeInSeconds": 3600}' --training_job_name dist-check \
+	  | grep -q 'trainingJobName: dist-check'
+	@echo "dist: $$(ls dist)"
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench samples
 	$(BIN)/ruff format --check src tests bench samples
@@ -127,4 +147,4 @@ sandbox-down: $(STAMP)
 	$(BIN)/ack-components-sandbox down
 
 clean:
-	rm -rf $(VENV) $(EMULATOR_VENV) $(KFP2_VENV) .sandbox .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(EMULATOR_VENV) $(KFP2_VENV) $(DIST_VENV) dist .sandbox .pytest_cache .mypy_cache .ruff_cache
