@@ -1,8 +1,8 @@
 """Run by KFP SDK v2's interpreter (``.venv-kfp2``): load every component, compile a pipeline.
 
 Prints one JSON object for ``test_kfp2.py`` to check: each component's name and its
-inputs and outputs as KFP v2 typed them, and the compiled pipeline's tasks with their
-dependencies and the run_id each step receives. Imports only kfp, not ack_components, and
+inputs and outputs as KFP v2 typed them, the compiled pipeline's tasks with their
+dependencies and the run_id each step receives, and the images its executors run. Imports only kfp, not ack_components, and
 has no ``from __future__ import annotations``: KFP reads the pipeline function's annotations.
 """
 
@@ -57,7 +57,9 @@ def main() -> None:
         }
         for name, task in tasks.items()
     }
-    print(json.dumps({"components": loaded, "tasks": compiled}))
+    executors = ir["deploymentSpec"]["executors"].values()
+    images = sorted({executor["container"]["image"] for executor in executors})
+    print(json.dumps({"components": loaded, "tasks": compiled, "images": images}))
 
 
 if __name__ == "__main__":

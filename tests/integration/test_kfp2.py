@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ack_components import interface, kinds, schema
+from ack_components import component_files, interface, kinds, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 KFP2_PYTHON = ROOT / ".venv-kfp2" / "bin" / "python"
@@ -25,16 +26,12 @@ V2_TYPES = {"String": "String", "Bool": "Boolean", "Integer": "Integer", "Float"
 V2_TYPES |= {"JsonObject": "Dict", "JsonArray": "List"}
 
 
-@pytest.fixture(scope="module")
-def compiled() -> dict[str, Any]:
+def compile_with_kfp2(components: Path) -> dict[str, Any]:
+    """What kfp2_compile.py reports of the components in ``components``."""
     if not KFP2_PYTHON.exists():
         pytest.fail(f"{KFP2_PYTHON} is missing: `make kfp2` builds KFP SDK v2's venv")
     done = subprocess.run(
-        [
-            str(KFP2_PYTHON),
-            str(Path(__file__).with_name("kfp2_compile.py")),
-            str(ROOT / "components"),
-        ],
+        [str(KFP2_PYTHON), str(Path(__file__).with_name("kfp2_compile.py")), str(components)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -42,6 +39,31 @@ def compiled() -> dict[str, Any]:
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
     return result
+
+
+@pytest.fixture(scope="module")
+def compiled() -> dict[str, Any]:
+    return compile_with_kfp2(ROOT / "components")
+
+
+def test_components_written_for_another_image_load_and_run_it_under_kfp2(
+    compiled: dict[str, Any], tmp_path: Path
+) -> None:
+    """`ack-components components --image`: SDK 2 loads every file, compiles the same
+    pipeline, and its executors run the given image (pinned by digest)."""
+    image = "registry.example.com/ml/ack-components@sha256:" + "1" * 64
+    cli = str(Path(sys.executable).parent / "ack-components")
+    written = subprocess.run(
+        [cli, "components", "--image", image, "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert written.returncode == 0, written.stderr
+    mine = compile_with_kfp2(tmp_path)
+    assert mine["images"] == [image]
+    assert compiled["images"] == [component_files.IMAGE]
+    assert mine["components"] == compiled["components"]
+    assert mine["tasks"] == compiled["tasks"]
 
 
 @pytest.mark.parametrize("kind", kinds.KINDS.values(), ids=lambda kind: kind.name)
