@@ -3,6 +3,17 @@
 # Build from the repository root: docker build -t ack-components/ack-components:0.1.0 .
 FROM python:3.11-slim
 
+# OCI labels; the release workflow passes the version, the commit and the repository.
+ARG VERSION=unknown
+ARG REVISION=unknown
+ARG SOURCE=unknown
+LABEL org.opencontainers.image.title="ack-components" \
+      org.opencontainers.image.description="Kubeflow Pipelines components for SageMaker through the ACK controller" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}"
+
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \

@@ -107,6 +107,9 @@ dist: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench samples
 	$(BIN)/ruff format --check src tests bench samples
+	bash tools/build.sh actionlint
+	. src/ack_components_sandbox/versions.env && \
+	  "$${ACK_COMPONENTS_CACHE:-$$HOME/.cache/ack-components}/bin/actionlint-$$ACTIONLINT_VERSION/actionlint"
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src

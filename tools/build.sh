@@ -17,6 +17,7 @@
 #   tools/build.sh coredns        CoreDNS, the node's cluster DNS (Services by name, as
 #                                 in any cluster: the training operator's workers find
 #                                 their master so)
+#   tools/build.sh actionlint     actionlint, which `make lint` runs on .github/workflows
 #   tools/build.sh crds           unpacks the controller source and downloads the
 #                                 training-operator module (they carry the CRDs)
 # Cache root: $ACK_COMPONENTS_CACHE (default ~/.cache/ack-components).
@@ -261,6 +262,13 @@ coredns() {
   fi
   (cd "$dir" && go mod tidy) || fail_network "coredns v$v"
   build "$dir" . "$cache/bin/coredns-$v/coredns"
+}
+
+actionlint() {
+  local src
+  src=$(module_copy github.com/rhysd/actionlint "$ACTIONLINT_VERSION" \
+    "$cache/src/actionlint-$ACTIONLINT_VERSION")
+  build "$src" ./cmd/actionlint "$cache/bin/actionlint-$ACTIONLINT_VERSION/actionlint"
 }
 
 crds() {

@@ -80,3 +80,13 @@ def test_run_imports_without_kfp() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_image_carries_oci_labels_the_release_fills() -> None:
+    [labels] = arguments("LABEL")
+    for key in ("source", "version", "revision"):
+        assert f'org.opencontainers.image.{key}="${{{key.upper()}}}"' in labels, labels
+    assert {"VERSION=unknown", "REVISION=unknown", "SOURCE=unknown"} <= set(arguments("ARG"))
+    release = (REPO / ".github" / "workflows" / "release.yml").read_text()
+    for key in ("VERSION", "REVISION", "SOURCE"):
+        assert f"{key}=${{{{" in release  # passed by the release workflow
