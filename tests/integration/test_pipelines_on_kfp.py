@@ -553,3 +553,35 @@ def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
 
 def run_name_of(kfp_client: Any, run_id: str) -> str:
     return str(kfp_client.get_run(run_id).run.name)
+
+
+def test_a_refused_step_shows_its_reason_in_the_kfp_ui(
+    sandbox: dict[str, Any], wave: dict[str, Started]
+) -> None:
+    """The refused run's step in a real browser: its log's last line is the reason, and
+    its Visualizations tab has the card saying it was refused, with the fix."""
+    from ack_components_sandbox.testing import browser
+
+    why_not = browser.unavailable()
+    if why_not:
+        pytest.fail(f"the UI check needs a browser: {why_not}")
+    done = wave["refused"].finished()
+    shots = ARTIFACTS / "kfp-ui"
+    shots.mkdir(parents=True, exist_ok=True)
+    with browser.page() as page:
+        page.goto(kfp_ui.UIState.from_json(sandbox["kfp_ui"]).run_url(run_name(done.stdout)))
+        step = page.locator(".graphNode").filter(has_text="TrainingJob")
+        step.wait_for(timeout=60_000)
+        step.click()
+        panel = page.get_by_test_id("run-details-node-details")
+        page.get_by_role("button", name="Logs", exact=True).click()
+        page.get_by_text("did you mean 'instanceCount'?").first.wait_for(timeout=30_000)
+        rows = [r for r in page.locator("#logViewer").inner_text().splitlines() if r.strip()]
+        assert "did you mean 'instanceCount'?" in rows[-1], rows
+        page.screenshot(path=shots / "refused-step-logs.png")
+
+        page.get_by_role("button", name="Visualizations", exact=True).click()
+        page.get_by_role("heading", name="TrainingJob").wait_for(timeout=30_000)
+        shown = panel.inner_text()
+        assert "Refused" in shown and "did you mean 'instanceCount'?" in shown, shown
+        page.screenshot(path=shots / "refused-step-visualizations.png")
