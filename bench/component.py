@@ -7,13 +7,16 @@ Measures, with the component run as its own process and a stand-in writing
   API server's audit log;
 - peak RSS of the component process (target <= 80 MB);
 - API requests the component sends for a job that runs --job-minutes minutes
-  (target <= 5), counted in the audit log by the component's own user.
+  (target <= 5), counted in the audit log by the component's own user;
+- SIGTERM to exit: a step 20 s into its job (its watch open) is sent SIGTERM; the
+  seconds until it has deleted its resource and exited (target <= 15).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
 import subprocess
 import sys
@@ -146,6 +149,18 @@ def main() -> None:
             for e in plane.audit_events()[before:]
             if e["user"]["username"] == user and e["stage"] == "RequestReceived"
         ]
+        name = "bench-stop"
+        process = start(kubeconfig, namespace, name)
+        status_writer.wait_for(api, namespace, PLURAL, name)
+        status_writer.write(api, namespace, PLURAL, name, steps[0])
+        time.sleep(20)
+        stopped_at = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        stop_code = process.wait()
+        sigterm_to_exit = time.monotonic() - stopped_at
+        left = client.CustomObjectsApi(api).list_namespaced_custom_object(
+            kinds.TRAINING_JOB.group, kinds.TRAINING_JOB.version, namespace, PLURAL
+        )["items"]
         print(
             json.dumps(
                 {
@@ -158,6 +173,9 @@ def main() -> None:
                     "job_minutes": args.job_minutes,
                     "api_requests_for_that_job": len(requests),
                     "requests": requests,
+                    "sigterm_to_exit_s": round(sigterm_to_exit, 2),
+                    "sigterm_exit_code": stop_code,
+                    "stopped_resource_left": any(r["metadata"]["name"] == name for r in left),
                 },
                 indent=2,
             )
