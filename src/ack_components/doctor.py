@@ -177,27 +177,26 @@ def check_permissions(api: Any, namespace: str, chosen: Sequence[Kind]) -> Check
 
     authz = client.AuthorizationV1Api(api)
     missing: dict[str, list[str]] = {}  # resource → verbs it lacks
-    for rule in rbac.rules(chosen):  # what `rbac` grants these kinds, asked verb by verb
-        for resource in rule["resources"]:
-            for verb in rule["verbs"]:
-                review = authz.create_self_subject_access_review(
-                    {
-                        "spec": {
-                            "resourceAttributes": {
-                                "namespace": namespace,
-                                "verb": verb,
-                                "group": rule["apiGroups"][0],
-                                "resource": resource,
-                            }
+    for group, resource, verbs in rbac.grants(chosen):  # what `rbac` grants, verb by verb
+        for verb in verbs:
+            review = authz.create_self_subject_access_review(
+                {
+                    "spec": {
+                        "resourceAttributes": {
+                            "namespace": namespace,
+                            "verb": verb,
+                            "group": group,
+                            "resource": resource,
                         }
                     }
-                )
-                if not review.status.allowed:
-                    missing.setdefault(resource, []).append(verb)
+                }
+            )
+            if not review.status.allowed:
+                missing.setdefault(resource, []).append(verb)
     if missing:
         by_verbs: dict[tuple[str, ...], list[str]] = {}
-        for plural, verbs in missing.items():
-            by_verbs.setdefault(tuple(verbs), []).append(plural)
+        for plural, lacking in missing.items():
+            by_verbs.setdefault(tuple(lacking), []).append(plural)
         return Check(
             "permissions",
             FAIL,

@@ -43,22 +43,33 @@ LEGACY_WARNING = (
 )
 
 
+def grants(kinds: Iterable[Kind]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(API group, resource, verbs) for everything a step of these kinds does, in the
+    kinds' order: each kind in its own group (the kind table's), and, for a kind whose pods
+    the step prints (``Kind.pod_label``), reading pods and their logs."""
+    chosen = list(kinds)
+    found: list[tuple[str, str, tuple[str, ...]]] = [(k.group, k.plural, VERBS) for k in chosen]
+    if any(kind.pod_label for kind in chosen):
+        found += [("", "pods", POD_VERBS), ("", "pods/log", POD_LOG_VERBS)]
+    return found
+
+
 def rules(kinds: Iterable[Kind], verbs: Iterable[str] = VERBS) -> list[dict[str, Any]]:
-    """One rule per API group (SageMaker's first), each over its kinds' plurals; a kind
-    whose pods the step prints (``Kind.pod_label``) adds reading pods and their logs."""
-    verbs, chosen = list(verbs), list(kinds)
-    by_group: dict[str, set[str]] = {}
-    for kind in sorted(chosen, key=lambda k: k.group != GROUP):
-        by_group.setdefault(kind.group, set()).add(kind.plural)
+    """One rule per API group of the kinds (SageMaker's first) over their plurals, given
+    ``verbs``; then the pod rules, if any (``grants``)."""
+    verbs = list(verbs)
+    by_group: dict[str, list[str]] = {}
+    pods = []
+    for group, resource, granted in grants(sorted(kinds, key=lambda k: k.group != GROUP)):
+        if granted is VERBS:
+            by_group.setdefault(group, []).append(resource)
+        else:
+            pods.append({"apiGroups": [group], "resources": [resource], "verbs": list(granted)})
     found = [
-        {"apiGroups": [group], "resources": sorted(plurals), "verbs": verbs}
+        {"apiGroups": [group], "resources": sorted(set(plurals)), "verbs": verbs}
         for group, plurals in by_group.items()
     ]
-    if any(kind.pod_label for kind in chosen):
-        # The step prints the job's pod logs (its own pod's Role reads no others).
-        found.append({"apiGroups": [""], "resources": ["pods"], "verbs": list(POD_VERBS)})
-        found.append({"apiGroups": [""], "resources": ["pods/log"], "verbs": list(POD_LOG_VERBS)})
-    return found
+    return found + pods
 
 
 def role(

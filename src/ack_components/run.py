@@ -16,6 +16,7 @@ conflict with an existing resource.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -58,6 +59,12 @@ STOP_WAIT_SECONDS = 120.0
 #: seconds, and looking costs no request.
 STOP_CHECK_SECONDS = 1.0
 MANAGED_BY = "ack-components"
+#: Where Kubernetes reads a container's termination message (the pod spec's default path;
+#: the kubelet creates the file in every container). Argo makes it the step's message,
+#: which the KFP UI shows on the step: "Error (exit code 2): <why>".
+TERMINATION_LOG_ENV, TERMINATION_LOG = "ACK_COMPONENTS_TERMINATION_LOG", "/dev/termination-log"
+#: The most of a termination message the kubelet keeps.
+TERMINATION_LOG_BYTES = 4096
 #: The label and annotation naming the run that created a resource.
 RUN_ID_KEY = "ack-components/run-id"
 
@@ -262,6 +269,7 @@ def run(
         with ``message``), so the engine saves them and the UI shows why."""
         say(message)
         outputs.write(_outputs_without_verdict(kind, message, code), output_paths)
+        _termination_message(message)
         return code
 
     try:
@@ -354,8 +362,20 @@ def _apply_and_follow(
     if isinstance(verdict, status.Done):
         say(f"{followed.elapsed} done: {verdict.status}")
         return EXIT_OK
-    say(f"error: {verdict.reason}" + (f"\nhint: {verdict.hint}" if verdict.hint else ""))
+    said = f"error: {verdict.reason}" + (f"\nhint: {verdict.hint}" if verdict.hint else "")
+    say(said)
+    _termination_message(said)
     return EXIT_FAILED
+
+
+def _termination_message(message: str) -> None:
+    """Leave why the step failed where the pod's status carries it (in a container only:
+    the kubelet's file must be there; elsewhere nothing is written)."""
+    path = Path(os.environ.get(TERMINATION_LOG_ENV) or TERMINATION_LOG)
+    text = message.removeprefix("error: ").encode()[:TERMINATION_LOG_BYTES]
+    if path.is_file():
+        with contextlib.suppress(OSError):  # a read-only file: the log still says it
+            path.write_text(text.decode(errors="ignore"))
 
 
 def _apply(

@@ -380,6 +380,9 @@ def test_a_refused_step_ends_with_its_reason_and_shows_it_on_its_card(
     last = done.stdout.split("--- last lines of step sagemaker-trainingjob:", 1)[1]
     assert "did you mean 'instanceCount'?" in last, last
     step = next(s for s in pipelines.steps(workflow(api, name)))
+    # The step's message, from the container's termination message (the KFP UI shows it).
+    assert step.message.startswith("Error (exit code 2): invalid inputs:"), step.message
+    assert "did you mean 'instanceCount'?" in step.message, step.message
     core = client.CoreV1Api(api)
     for container in ("main", "wait"):
         log = core.read_namespaced_pod_log(step.id, NAMESPACE, container=container)
@@ -574,10 +577,22 @@ def test_a_refused_step_shows_its_reason_in_the_kfp_ui(
         step.wait_for(timeout=60_000)
         step.click()
         panel = page.get_by_test_id("run-details-node-details")
+        # On the step: the side panel's banner, from the container's termination message.
+        banner = page.get_by_text("This step is in Failed state with this message:")
+        banner.wait_for(timeout=30_000)
+        shown = banner.inner_text()
+        assert "Error (exit code 2): invalid inputs:" in shown, shown
+        assert "did you mean 'instanceCount'?" in shown, shown
         page.get_by_role("button", name="Logs", exact=True).click()
         page.get_by_text("did you mean 'instanceCount'?").first.wait_for(timeout=30_000)
-        rows = [r for r in page.locator("#logViewer").inner_text().splitlines() if r.strip()]
-        assert "did you mean 'instanceCount'?" in rows[-1], rows
+        # The viewer shows each line's number, then its text: the texts, in order.
+        texts = [
+            row
+            for row in page.locator("#logViewer").inner_text().splitlines()
+            if row.strip() and not row.strip().isdigit()
+        ]
+        assert "did you mean 'instanceCount'?" in texts[-1], texts
+        assert not any("cannot save" in text for text in texts), texts
         page.screenshot(path=shots / "refused-step-logs.png")
 
         page.get_by_role("button", name="Visualizations", exact=True).click()

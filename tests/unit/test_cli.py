@@ -306,3 +306,27 @@ def test_a_refused_step_still_writes_every_output_and_a_card_saying_why(
     assert "| Outcome | Refused |" in card["source"]
     said = next(line for line in log.splitlines() if "input hyper_parameters" in line)
     assert f"    {said}" in card["source"].splitlines()
+
+
+def test_a_refused_step_leaves_its_reason_as_the_containers_termination_message(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """Argo makes a failed container's termination message the step's message, which the
+    KFP UI shows on the step; outside a container (no such file) nothing is written."""
+    import os
+
+    termination_log = tmp_path / "termination-log"
+    termination_log.write_text("")
+    env = {**os.environ, "ACK_COMPONENTS_TERMINATION_LOG": str(termination_log)}
+    argv = [CLI, "run", "TrainingJob", *flags(), "--hyper_parameters", "{'k': '10'}"]
+    done = subprocess.run(
+        [*argv, "--kubeconfig", str(cluster.kubeconfig)], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 2
+    assert termination_log.read_text() == done.stdout.strip().removeprefix("error: ")
+    assert termination_log.read_text().startswith("invalid inputs:\n  input hyper_parameters")
+    assert not cluster.contacted()
+    missing = tmp_path / "no-such-file"
+    env["ACK_COMPONENTS_TERMINATION_LOG"] = str(missing)
+    assert subprocess.run(argv, capture_output=True, env=env).returncode == 2
+    assert not missing.exists()
