@@ -591,8 +591,13 @@ def test_a_refused_step_shows_its_reason_in_the_kfp_ui(
             for row in page.locator("#logViewer").inner_text().splitlines()
             if row.strip() and not row.strip().isdigit()
         ]
-        assert "did you mean 'instanceCount'?" in texts[-1], texts
-        assert not any("cannot save" in text for text in texts), texts
+        # After the step's own last line, the reason, only Argo's executor writes: a line
+        # per output it copies (argo=true), then its "Error: exit status 2"; no error.
+        last = max(i for i, text in enumerate(texts) if "did you mean 'instanceCount'?" in text)
+        after = texts[last + 1 :]
+        assert after[-1] == "Error: exit status 2", texts
+        assert all("argo=true" in text for text in after[:-1]), texts
+        assert not any("level=error" in text or "cannot save" in text for text in after), texts
         page.screenshot(path=shots / "refused-step-logs.png")
 
         page.get_by_role("button", name="Visualizations", exact=True).click()
