@@ -59,9 +59,9 @@ def rules(kinds: Iterable[Kind], verbs: Iterable[str] = VERBS) -> list[dict[str,
     ``verbs``; then the pod rules, if any (``grants``)."""
     verbs = list(verbs)
     by_group: dict[str, list[str]] = {}
-    pods = []
+    pods = []  # the core group's: what the step reads of a cluster job's pods
     for group, resource, granted in grants(sorted(kinds, key=lambda k: k.group != GROUP)):
-        if granted is VERBS:
+        if group:
             by_group.setdefault(group, []).append(resource)
         else:
             pods.append({"apiGroups": [group], "resources": [resource], "verbs": list(granted)})

@@ -288,34 +288,13 @@ def test_doctor_reads_the_controller_deployment(harness: Harness) -> None:
 
 def test_doctor_reports_missing_crds_and_exits_non_zero(tmp_path: Path) -> None:
     with ControlPlane() as bare:
-        done = subprocess.run(
-            [
-                CLI,
-                "doctor",
-                "--kubeconfig",
-                str(bare.kubeconfig),
-                "--namespace",
-                "default",
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-        )
-        asked_for_pytorchjobs = subprocess.run(
-            [
-                CLI,
-                "doctor",
-                "--kubeconfig",
-                str(bare.kubeconfig),
-                "--namespace",
-                "default",
-                "--kinds",
-                "TrainingJob,PyTorchJob",
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-        ).stdout
+
+        def doctor_json(*flags: str) -> subprocess.CompletedProcess[str]:
+            argv = [CLI, "doctor", "--kubeconfig", str(bare.kubeconfig), "--namespace", "default"]
+            return subprocess.run([*argv, *flags, "--json"], capture_output=True, text=True)
+
+        done = doctor_json()
+        asked_for_pytorchjobs = doctor_json("--kinds", "TrainingJob,PyTorchJob").stdout
     assert done.returncode == 1
     checks = {c["name"]: c for c in json.loads(done.stdout)}
     assert checks["SageMaker CRDs installed"]["result"] == doctor.FAIL
