@@ -54,11 +54,14 @@ def sandbox(root: Path, *args: str) -> None:
     subprocess.run([str(BIN / "ack-components-sandbox"), *args, "--dir", str(root)], check=True)
 
 
-def kubectl(root: Path, *args: str) -> None:
+def kubectl(root: Path, *args: str, capture: bool = False) -> str:
+    """kubectl on the sandbox; its output printed, or returned when ``capture``."""
     from ack_components_sandbox import binaries
 
     env = {**os.environ, "KUBECONFIG": str(root / "kubeconfig")}
-    subprocess.run([str(binaries.kubectl().path()), *args], env=env, check=True)
+    argv = [str(binaries.kubectl().path()), *args]
+    done = subprocess.run(argv, env=env, check=True, capture_output=capture, text=True)
+    return done.stdout or ""
 
 
 def arguments(inputs: dict[str, str]) -> list[str]:
@@ -117,6 +120,9 @@ def main() -> int:
             with tempfile.TemporaryDirectory(prefix="ack-components-demo-") as outputs:
                 deploy_from_shell(root, Path(outputs))
         return 0
+    except BaseException:
+        show_why(root)
+        raise
     finally:
         step("sandbox down")
         sandbox(root, "down")
@@ -238,7 +244,26 @@ def deploy_from_shell(root: Path, outputs: Path) -> None:
 def show_sagemaker_calls(root: Path) -> None:
     step("what the ACK controller called in SageMaker (the emulator's record)")
     for call in sagemaker_calls(root):
-        print(f"  {call['operation']:<28} {call['name'] or ''}")
+        refused = f"  -> {call['error']}" if call.get("error") else ""
+        print(f"  {call['operation']:<28} {call['name'] or ''}{refused}")
+
+
+def show_why(root: Path) -> None:
+    """Before `down` takes them away: the SageMaker calls and the controller's errors."""
+    try:
+        show_sagemaker_calls(root)
+        state = json.loads((root / "state.json").read_text())
+        step("the ACK controller's errors (its last 20)")
+        if "controller_deployment" in state:
+            deployed = state["controller_deployment"]
+            where = ("-n", deployed["namespace"], f"deployment/{deployed['name']}")
+            log = kubectl(root, "logs", *where, capture=True)
+        else:
+            log = Path(state["controller"]["process"]["log"]).read_text(errors="replace")
+        for line in [line for line in log.splitlines() if '"level":"error"' in line][-20:]:
+            print(f"  {line[:400]}")
+    except (OSError, KeyError, ValueError, subprocess.CalledProcessError) as error:
+        print(f"  (not shown: {error})")
 
 
 def sagemaker_calls(root: Path) -> list[dict[str, Any]]:

@@ -4,6 +4,10 @@ The sandbox CLI starts etcd and kube-apiserver in one command (`sandbox up`) and
 stops them in another (`sandbox down`), so a process is remembered by its pid and
 the executable it runs, never by a Popen handle alone. Checking the executable
 before a signal keeps a recycled pid from being killed by mistake.
+
+In the process that started a child, its Popen handle is still kept (`_STARTED`):
+the standard library reaps a child whose handle was dropped at its next Popen, and
+a child reaped there leaves no exit code for `exit_code` to find.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+_STARTED: dict[int, subprocess.Popen[bytes]] = {}
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ def spawn(name: str, argv: list[str], log: Path, env: dict[str, str] | None = No
             start_new_session=True,
             env=env,
         )
+    _STARTED[child.pid] = child
     executable = str(Path(argv[0]).resolve())
     return ProcessRef(name, child.pid, executable, str(log), tuple(argv))
 
@@ -98,6 +105,8 @@ def respawn(ref: ProcessRef) -> ProcessRef:
 
 def exit_code(ref: ProcessRef) -> int | None:
     """The exit code of a child of this process that has ended, or None if it runs or is not ours."""
+    if (child := _STARTED.get(ref.pid)) is not None:
+        return child.poll()
     try:
         pid, status = os.waitpid(ref.pid, os.WNOHANG)
     except ChildProcessError:
@@ -113,6 +122,11 @@ def _finish(pid: int, limit: float = 10.0) -> None:
     """Wait until the process has exited, reaping it if it is our child."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
+        if (child := _STARTED.get(pid)) is not None:
+            if child.poll() is not None:
+                return
+            time.sleep(0.02)
+            continue
         try:
             done, _ = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:  # not ours (or already reaped): gone once not alive
@@ -133,5 +147,8 @@ def _is_zombie(pid: int) -> bool:
 
 
 def _reap(pid: int) -> None:
+    if (child := _STARTED.get(pid)) is not None:
+        child.poll()
+        return
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)

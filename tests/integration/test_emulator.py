@@ -173,12 +173,19 @@ def test_missing_job_is_a_validation_exception_the_controller_recognises(sm: Any
         assert error.response["Error"]["Message"].startswith("Requested resource not found")
 
 
-def test_duplicate_name_is_resource_in_use(sm: Any) -> None:
+def test_duplicate_name_is_resource_in_use(sm: Any, emulator: Emulator) -> None:
     name = unique("dup")
     sm.create_training_job(**job_request(name))
     error = error_of(lambda: sm.create_training_job(**job_request(name)))
     assert error.response["Error"]["Code"] == "ResourceInUse"
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # The record tells the Create that made the job from the one refused.
+    creates = [
+        c
+        for c in emulator.control("/_emulator/calls")
+        if c["name"] == name and c["operation"] == "CreateTrainingJob"
+    ]
+    assert [c.get("error") for c in creates] == [None, "ResourceInUse"]
 
 
 def test_update_keep_alive_and_profiler_are_visible_in_describe(sm: Any) -> None:

@@ -157,31 +157,49 @@ class EmulatorApp:
                     backend.put_log_events(group, stream, stream_events[written:])
                     self._logged[(region, group, stream)] = len(stream_events)
 
-    def _record(self, operation: str, name: Any, fault: str | None = None) -> None:
+    def _record(
+        self, operation: str, name: Any, fault: str | None = None, error: str | None = None
+    ) -> None:
         call = {"operation": operation, "name": name, "time": time.time()}
+        outcome = ({"fault": fault} if fault else {}) | ({"error": error} if error else {})
         with self._lock:
-            self.calls.append(call | ({"fault": fault} if fault else {}))
+            self.calls.append(call | outcome)
 
     def _sagemaker(
         self, environ: WSGIEnvironment, operation: str, region: str, body: bytes
     ) -> Reply:
+        """The reply to one SageMaker call, recorded with the error code it carried, if any:
+        a Create that failed is told apart from one that made something."""
         try:
             params = json.loads(body or b"{}")
         except ValueError:
-            self._record(operation, None)
+            params = None
+        name = None
+        fault = None
+        if isinstance(params, dict):
+            member = self._operation_names.get(operation) or next(
+                (k for k in self._name_members if k in params), None
+            )
+            name = params.get(member) if member else None
+            fault = self.faults.take(operation)
+        reply = self._reply(environ, operation, region, params, fault)
+        self._record(operation, name, fault.code if fault else None, _error_code(reply))
+        return reply
+
+    def _reply(
+        self,
+        environ: WSGIEnvironment,
+        operation: str,
+        region: str,
+        params: Any,
+        fault: ApiError | None,
+    ) -> Reply:
+        if params is None:
             return _error(ApiError("SerializationException", "The request body is not valid JSON."))
         if not isinstance(params, dict):
-            self._record(operation, None)
             return _error(
                 ApiError("SerializationException", "The request body is not a JSON object.")
             )
-        member = self._operation_names.get(operation) or next(
-            (k for k in self._name_members if k in params), None
-        )
-        fault = self.faults.take(operation)
-        self._record(
-            operation, params.get(member) if member else None, fault.code if fault else None
-        )
         if fault is not None:
             return _error(fault)
         handler = self.handlers.get(operation)
@@ -309,6 +327,14 @@ def _first_line(text: str) -> str:
 
 def _headers(extra: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
     return [("Content-Type", JSON_11), ("x-amzn-RequestId", str(uuid.uuid4())), *extra]
+
+
+def _error_code(reply: Reply) -> str | None:
+    """The error code of a reply that is not a success (its X-Amzn-Errortype), else None."""
+    status, headers, _ = reply
+    if status < 400:
+        return None
+    return next((v for k, v in headers if k.lower() == "x-amzn-errortype"), str(status))
 
 
 def _error(error: ApiError) -> Reply:
