@@ -27,8 +27,8 @@ DESCRIPTION = (
     "Run SageMaker work from Kubeflow Pipelines, or from a shell, through the ACK SageMaker "
     "controller: `run` turns a kind's inputs into its custom resource, applies it and follows "
     "its status until done. Also: print a resource without a cluster (`render`), the RBAC the "
-    "components need (`rbac`), check a cluster (`doctor`) and write the component files for "
-    "your own image (`components`)."
+    "components need (`rbac`), check a cluster (`doctor`), write the component files for "
+    "your own image (`components`) and make a private work team (`workteam`)."
 )
 #: The commands that take a kind and its inputs: (help, usage tail).
 KIND_COMMANDS = {
@@ -227,6 +227,12 @@ def _components(args: argparse.Namespace) -> int:
     return component_files.main(args.rest)
 
 
+def _workteam(args: argparse.Namespace) -> int:
+    from ack_components import workteam
+
+    return workteam.main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ack-components", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -236,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("rbac", _rbac, "print or apply least-privilege RBAC for pipeline service accounts"),
         ("doctor", _doctor, "check that the cluster is ready for the components"),
         ("components", _components, "write the component files for your own image"),
+        ("workteam", _workteam, "create a SageMaker private work team (no ACK kind serves it)"),
     ):
         sub = commands.add_parser(name, help=text, add_help=False)
         sub.set_defaults(handler=handler, takes_rest=True)

@@ -53,6 +53,32 @@ def template(kind: Kind, schema: dict[str, Any]) -> str:
 def component_yaml(
     kind: Kind, ins: Sequence[Input], outs: Sequence[Output], image: str = IMAGE
 ) -> str:
+    description = (
+        _runs(kind) + f": renders the "
+        f"inputs into a {kind.name} custom resource, applies it and watches it until it is "
+        "done."
+        + (
+            " Drop-in for the upstream component of the same name; " + OUTPUTS_RULE
+            if kind.replaces_upstream
+            else " " + OUTPUTS_RULE[0].upper() + OUTPUTS_RULE[1:]
+        )
+    )
+    command = ["ack-components", "run", kind.name]
+    return _component(
+        kind.component_name, description, command, ins, (*outs, *interface.kfp_outputs(kind)), image
+    )
+
+
+def _component(
+    name: str,
+    description: str,
+    command: list[str],
+    ins: Sequence[Input],
+    outs: Sequence[Output],
+    image: str,
+) -> str:
+    """A ``component.yaml``: each input passed as ``--<name> VALUE`` (a number or bool only
+    when given), each output's path as ``--<name>_output_path PATH``."""
     args: list[Any] = []
     for spec in ins:
         pair: list[Any] = [f"--{spec.name}", {"inputValue": spec.name}]
@@ -60,33 +86,15 @@ def component_yaml(
             args.append({"if": {"cond": {"isPresent": spec.name}, "then": pair}})
         else:
             args += pair
-    for output in (*outs, *interface.kfp_outputs(kind)):
+    for output in outs:
         args += [interface.output_flag(output), {"outputPath": output.name}]
     document = {
-        "name": kind.component_name,
-        "description": (
-            _runs(kind) + f": renders the "
-            f"inputs into a {kind.name} custom resource, applies it and watches it until it is "
-            "done."
-            + (
-                " Drop-in for the upstream component of the same name; " + OUTPUTS_RULE
-                if kind.replaces_upstream
-                else " " + OUTPUTS_RULE[0].upper() + OUTPUTS_RULE[1:]
-            )
-        ),
+        "name": name,
+        "description": description,
         "metadata": {"annotations": {"ack-components/version": __version__}},
         "inputs": [_input_entry(spec) for spec in ins],
-        "outputs": [
-            {"name": o.name, "type": o.type, "description": o.description}
-            for o in (*outs, *interface.kfp_outputs(kind))
-        ],
-        "implementation": {
-            "container": {
-                "image": image,
-                "command": ["ack-components", "run", kind.name],
-                "args": args,
-            }
-        },
+        "outputs": [{"name": o.name, "type": o.type, "description": o.description} for o in outs],
+        "implementation": {"container": {"image": image, "command": command, "args": args}},
     }
     body = yaml.safe_dump(document, sort_keys=False, width=100, allow_unicode=True)
     return f"# {HEADER}\n{body}"
@@ -112,16 +120,13 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|") or "-"
 
 
-def _tables(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> str:
+def _tables(ins: Sequence[Input], outs: Sequence[Output]) -> str:
     input_rows = "\n".join(
         f"| `{s.name}` | {s.type} | {'yes' if s.required else 'no'} | "
         f"{f'`{s.default}`' if s.default else '-'} | {_cell(s.description)} |"
         for s in ins
     )
-    output_rows = "\n".join(
-        f"| `{o.name}` | {o.type} | {_cell(o.description)} |"
-        for o in (*outs, *interface.kfp_outputs(kind))
-    )
+    output_rows = "\n".join(f"| `{o.name}` | {o.type} | {_cell(o.description)} |" for o in outs)
     return f"""## Inputs
 
 | name | type | required | default | description |
@@ -189,7 +194,7 @@ replicas' pods need whatever the script does (here: writing to `model_artifact_u
 `0` done · `1` the job failed, timed out or the step was stopped, or the cluster could
 not take it · `2` bad input or a conflict with an existing resource.
 
-{_tables(kind, ins, outs)}"""
+{_tables(ins, (*outs, *interface.kfp_outputs(kind)))}"""
 
 
 def readme(kind: Kind, ins: Sequence[Input], outs: Sequence[Output]) -> str:
@@ -240,7 +245,7 @@ The pod's service account needs, in its namespace, on `{kind.plural}.{kinds.GROU
 not take it (a missing permission, no CRD, the API server unreachable) · `2` bad input or a
 conflict with an existing resource.
 
-{_tables(kind, ins, outs)}"""
+{_tables(ins, (*outs, *interface.kfp_outputs(kind)))}"""
 
 
 def _naming(kind: Kind) -> str:
@@ -317,11 +322,91 @@ def files(kind: Kind, schema: dict[str, Any], image: str = IMAGE) -> dict[str, s
     }
 
 
+def workteam_files(image: str = IMAGE) -> dict[str, str]:
+    """The Workteam component's ``component.yaml`` and README, by path in the repository: from
+    its own input table (``workteam.INPUTS``), as no CRD stands for it."""
+    from ack_components import workteam
+
+    outs = (*workteam.OUTPUTS, interface.UI_METADATA)
+    description = (
+        "Creates a SageMaker private work team (Cognito user groups) through SageMaker's API, "
+        "or re-attaches to the team of this name: the ACK controller has no Workteam kind. "
+        "Drop-in for the upstream v1 component of the same name; " + OUTPUTS_RULE
+    )
+    command = ["ack-components", "workteam"]
+    folder = f"components/{workteam.NAME}"
+    return {
+        f"{folder}/component.yaml": _component(
+            workteam.COMPONENT_NAME, description, command, workteam.INPUTS, outs, image
+        ),
+        f"{folder}/README.md": _workteam_readme(workteam.INPUTS, outs),
+    }
+
+
+def _workteam_readme(ins: Sequence[Input], outs: Sequence[Output]) -> str:
+    from ack_components import workteam
+
+    permissions = ", ".join(f"`{p}`" for p in workteam.PERMISSIONS)
+    return f"""<!-- {HEADER} -->
+# {workteam.COMPONENT_NAME}
+
+Creates a SageMaker **private work team** for Ground Truth labeling jobs: the team's
+members are Cognito user groups of one user pool and app client. Its `workteam_arn`
+output goes into a LabelingJob's `human_task_config` (`"workteamARN"`).
+
+## Why this component is not a custom resource
+
+Every other component renders a custom resource that the ACK SageMaker controller
+reconciles. The controller has no Workteam kind (its `generator.yaml` leaves the Workteam
+operations out), so this step calls SageMaker's CreateWorkteam and DescribeWorkteam
+itself, with the pod's AWS identity (IRSA's web identity, the environment, an instance
+profile), or with `assume_role` on top of it. It keeps the engine's conventions:
+
+- every input is checked before anything is sent: a bad name, pool, client ID, topic
+  or role ARN, a description over 200 characters, a missing user pool, client or group
+  each fail with the input named, exit 2;
+- a retried step re-attaches: a team of the same name and definition is taken as it
+  is (one CreateWorkteam in all); one that differs in its description, members or
+  topic fails with exit 2, listing them, and is left unchanged;
+- `workteam_arn` is the ARN's text; the summary card shows the team, its labeling
+  portal and its groups; a failed step writes every output (empty) and a card saying
+  why, and leaves the reason as the container's termination message.
+
+## Usage
+
+```python
+from kfp import components
+
+workteam_op = components.load_component_from_file("components/{workteam.NAME}/component.yaml")
+team = workteam_op(region="us-east-1", team_name="labelers", description="Our labelers",
+                   user_pool="us-east-1_abc123", client_id="app-client-id",
+                   user_groups="group-a,group-b")
+```
+
+From a shell: `ack-components workteam --region us-east-1 --team_name labelers ...
+--outputs-dir out/`.
+
+## Permissions
+
+No Kubernetes RBAC: the step creates no custom resource. Its AWS role needs
+{permissions} (tags), and `sts:AssumeRole` on `assume_role` when given. The user pool
+and app client must already be the account's private workforce in the region
+(SageMaker's CreateWorkforce, or the console's first private team).
+
+## Exit codes
+
+`0` done · `1` SageMaker could not be reached or said no (a denied permission names the
+ones needed), or no AWS credentials · `2` bad input, a request SageMaker refused as
+invalid, or a team of this name with another definition.
+
+{_tables(ins, outs)}"""
+
+
 #: The components index, by path in the repository.
 INDEX = "components/README.md"
 
 
-def index(table: Sequence[Kind]) -> str:
+def index(table: Sequence[Kind], with_workteam: bool = True) -> str:
     """``components/README.md``: every component, what ends it, and what it replaces."""
 
     def done_when(kind: Kind) -> str:
@@ -331,11 +416,18 @@ def index(table: Sequence[Kind]) -> str:
             return "ARN reported"
         return f"`{kind.status_field}` {' or '.join(sorted(kind.succeeded))}"
 
+    from ack_components import workteam
+
     rows = "\n".join(
         f"| [{k.component_name}]({k.name}/README.md) | {k.name} | {done_when(k)} | "
         f"{'drop-in for upstream v2' if k.replaces_upstream else 'new'} |"
         for k in table
     )
+    if with_workteam:
+        rows += (
+            f"\n| [{workteam.COMPONENT_NAME}]({workteam.NAME}/README.md) | none: SageMaker's "
+            "API | team created | drop-in for upstream v1 |"
+        )
     return f"""<!-- {HEADER} -->
 # Components
 
@@ -343,7 +435,8 @@ One component per SageMaker kind the ACK controller serves. Each step is done wh
 its status says so and `ACK.ResourceSynced` is True; it fails on a failure value,
 `ACK.Terminal`, a lasting `ACK.Recoverable`, or a timeout. The Kubeflow PyTorchJob
 component runs training on the cluster instead, from the same engine; it is done on the
-job's `Succeeded` condition and fails on `Failed`.
+job's `Succeeded` condition and fails on `Failed`. The Workteam component, for the one
+kind ACK does not serve, calls SageMaker's API itself.
 
 | component | kind | done when | |
 |---|---|---|---|
@@ -373,17 +466,23 @@ def check_image(image: str) -> str:
     )
 
 
-def for_image(image: str, chosen: Sequence[Kind]) -> dict[str, str]:
-    """The components of ``chosen`` kinds for ``image``, by path under the output directory:
-    ``<Kind>/component.yaml``, ``<Kind>/README.md`` and the index, ``README.md``."""
+def for_image(image: str, chosen: Sequence[Kind], with_workteam: bool = True) -> dict[str, str]:
+    """The components of ``chosen`` kinds (and Workteam's) for ``image``, by path under the
+    output directory: ``<Kind>/component.yaml``, ``<Kind>/README.md`` and the index,
+    ``README.md``."""
     from ack_components import schema
 
-    found: dict[str, str] = {}
+    generated: dict[str, str] = {}
     for kind in chosen:
-        for path, text in files(kind, schema.bundled(kind.name), image).items():
-            if path.startswith("components/"):
-                found[path.removeprefix("components/")] = text
-    found[INDEX.removeprefix("components/")] = index(chosen)
+        generated.update(files(kind, schema.bundled(kind.name), image))
+    if with_workteam:
+        generated.update(workteam_files(image))
+    found = {
+        path.removeprefix("components/"): text
+        for path, text in generated.items()
+        if path.startswith("components/")
+    }
+    found[INDEX.removeprefix("components/")] = index(chosen, with_workteam)
     return found
 
 
@@ -402,21 +501,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--kinds",
         default="",
-        help="comma list of kinds (default: every component, PyTorchJob included)",
+        help="comma list of kinds, Workteam among them (default: every component, PyTorchJob "
+        "and Workteam included)",
     )
     parser.add_argument("--out", default="components", help="directory (default: components)")
     args = parser.parse_args(argv)
+    from ack_components import workteam
+
+    asked = [name.strip() for name in args.kinds.split(",") if name.strip()]
+    with_workteam = not asked or workteam.NAME in asked
+    named_kinds = [name for name in asked if name != workteam.NAME]
     try:
         image = check_image(args.image)
-        chosen = (
-            kinds.parse_list(args.kinds) if args.kinds.strip() else list(kinds.ALL_KINDS.values())
-        )
+        if not asked:
+            chosen = list(kinds.ALL_KINDS.values())
+        else:
+            chosen = kinds.parse_list(",".join(named_kinds)) if named_kinds else []
     except ValueError as error:
         parser.error(str(error))
     except KeyError as error:
         parser.error(str(error.args[0]))
     out = Path(args.out)
-    for path, text in for_image(image, chosen).items():
+    for path, text in for_image(image, chosen, with_workteam).items():
         target = out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -350,6 +351,35 @@ class _NotSet:
 
 
 NOT_SET: Any = _NotSet()
+
+
+def parse_inputs(
+    specs: Iterable[Input], raw: dict[str, str], owner: str
+) -> tuple[dict[str, Any], list[str]]:
+    """Each input's value from its text in ``raw`` or its default (NOT_SET where there is
+    none), and a line for each input that cannot be parsed or is required and missing;
+    raises InputError at once for names that are not inputs of ``owner``."""
+    specs = list(specs)
+    unknown = sorted(set(raw) - {spec.name for spec in specs})
+    if unknown:
+        raise InputError(f"unknown inputs: {', '.join(unknown)} (not inputs of {owner})")
+    errors: list[str] = []
+    values: dict[str, Any] = {}
+    for spec in specs:
+        try:
+            values[spec.name] = parse(spec, raw.get(spec.name, spec.default))
+        except InputError as error:
+            errors.append(str(error))
+            continue
+        if spec.required and values[spec.name] is NOT_SET:
+            errors.append(f"input {spec.name} is required")
+    return values, errors
+
+
+def refuse(errors: list[str]) -> None:
+    """Raise one InputError listing every problem, if there is any."""
+    if errors:
+        raise InputError("invalid inputs:\n  " + "\n  ".join(errors))
 
 
 def parse(spec: Input, text: str) -> Any:

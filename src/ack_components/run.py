@@ -141,36 +141,21 @@ def _parsed_inputs(
 ) -> dict[str, Any]:
     """Each input's value (NOT_SET where none was given); raises InputError naming every
     unknown, unparsable or missing input at once."""
-    unknown = sorted(set(raw) - set(specs))
-    if unknown:
-        raise InputError(
-            f"unknown inputs: {', '.join(unknown)} (not inputs of {kind.component_name})"
+    # run_id's default is a placeholder only a pipeline engine fills; the CLI has none.
+    given = {interface.RUN_ID.name: "", **raw}
+    values, errors = interface.parse_inputs(specs.values(), given, kind.component_name)
+    if interface.UNSUBSTITUTED.search(given[interface.RUN_ID.name]):
+        # Left as is, it would give every run the same names: a new run would re-attach
+        # to the last one's resources instead of creating its own.
+        errors.append(
+            f"input run_id: {given[interface.RUN_ID.name]!r} was not substituted by the "
+            "pipeline engine; under KFP v2 pass run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER"
         )
-    errors: list[str] = []
-    values: dict[str, Any] = {}
-    for spec in specs.values():
-        # run_id's default is a placeholder only a pipeline engine fills; the CLI has none.
-        text = raw.get(spec.name, "" if spec is interface.RUN_ID else spec.default)
-        try:
-            values[spec.name] = interface.parse(spec, text)
-        except InputError as error:
-            errors.append(str(error))
-            continue
-        if spec.required and values[spec.name] is NOT_SET:
-            errors.append(f"input {spec.name} is required")
-        elif spec is interface.RUN_ID and interface.UNSUBSTITUTED.search(text):
-            # Left as is, it would give every run the same names: a new run would re-attach
-            # to the last one's resources instead of creating its own.
-            errors.append(
-                f"input run_id: {text!r} was not substituted by the pipeline engine; under "
-                "KFP v2 pass run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER"
-            )
     try:
         naming.check_namespace(namespace)
     except InvalidName as error:
         errors.append(str(error))
-    if errors:
-        raise InputError("invalid inputs:\n  " + "\n  ".join(errors))
+    interface.refuse(errors)
     return values
 
 
@@ -269,7 +254,7 @@ def run(
         with ``message``), so the engine saves them and the UI shows why."""
         say(message)
         outputs.write(_outputs_without_verdict(kind, message, code), output_paths)
-        _termination_message(message)
+        termination_message(message)
         return code
 
     try:
@@ -320,7 +305,7 @@ def _outputs_without_verdict(kind: Kind, message: str, code: int) -> dict[str, s
     texts = outputs.values(interface.outputs(kind, schema.bundled(kind.name)), {}, None)
     outcome = "Refused" if code == EXIT_BAD_INPUT else "Failed"
     texts[interface.UI_METADATA.name] = json.dumps(
-        ui_summary.without_verdict(kind, outcome, message)
+        ui_summary.without_verdict(kind.name, outcome, message)
     )
     if kind.metrics_source:
         texts[interface.METRICS.name] = json.dumps(metrics.document([]))
@@ -364,11 +349,11 @@ def _apply_and_follow(
         return EXIT_OK
     said = f"error: {verdict.reason}" + (f"\nhint: {verdict.hint}" if verdict.hint else "")
     say(said)
-    _termination_message(said)
+    termination_message(said)
     return EXIT_FAILED
 
 
-def _termination_message(message: str) -> None:
+def termination_message(message: str) -> None:
     """Leave why the step failed where the pod's status carries it (in a container only:
     the kubelet's file must be there; elsewhere nothing is written)."""
     path = Path(os.environ.get(TERMINATION_LOG_ENV) or TERMINATION_LOG)

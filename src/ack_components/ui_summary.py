@@ -86,7 +86,7 @@ def utc(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _table(rows: Sequence[tuple[str, str]], head: tuple[str, str] = ("", "")) -> str:
+def table(rows: Sequence[tuple[str, str]], head: tuple[str, str] = ("", "")) -> str:
     lines = [f"| {head[0]} | {head[1]} |", "|---|---|"]
     lines += [f"| {label} | {value} |" for label, value in rows if value]
     return "\n".join(lines)
@@ -117,24 +117,29 @@ def markdown(
             for where, uri in s3_locations(resource)
         ),
     ]
-    parts = [f"## {escape(kind.name)} {escape(name)}", _table(summary)]
+    parts = [f"## {escape(kind.name)} {escape(name)}", table(summary)]
     parameters = key_parameters(resource.get("spec") or {})
     if parameters:
         rows = [(escape(key), escape(value)) for key, value in parameters]
-        parts += ["### Parameters", _table(rows, ("Field", "Value"))]
+        parts += ["### Parameters", table(rows, ("Field", "Value"))]
     if timeline:
         rows = [(utc(at), escape(what)) for at, what in timeline]
-        parts += ["### Status timeline", _table(rows, ("Time (UTC)", "Status"))]
+        parts += ["### Status timeline", table(rows, ("Time (UTC)", "Status"))]
     return "\n\n".join(parts) + "\n"
 
 
-def without_verdict(kind: Kind, outcome: str, message: str) -> dict[str, Any]:
-    """The card of a step that ended before its resource had a verdict (refused input, a
-    missing permission): the outcome, and what the step said, verbatim in a code block."""
-    said = "\n".join(f"    {line}" for line in message.splitlines())
-    table = _table([("Outcome", escape(outcome))])
-    source = f"## {escape(kind.name)}\n\n{table}\n\n{said}\n"
+def card(source: str) -> dict[str, Any]:
+    """KFP 1.8's ``mlpipeline-ui-metadata`` document of one inline markdown card."""
     return {"outputs": [{"type": "markdown", "storage": "inline", "source": source}]}
+
+
+def without_verdict(title: str, outcome: str, message: str) -> dict[str, Any]:
+    """The card of a step that ended before its resource had a verdict (refused input, a
+    missing permission): the outcome, and what the step said, verbatim in a code block.
+    ``title`` is the kind's name."""
+    said = "\n".join(f"    {line}" for line in message.splitlines())
+    outcome_table = table([("Outcome", escape(outcome))])
+    return card(f"## {escape(title)}\n\n{outcome_table}\n\n{said}\n")
 
 
 def ui_metadata(
@@ -146,5 +151,4 @@ def ui_metadata(
     timeline: Sequence[tuple[float, str]] = (),
 ) -> dict[str, Any]:
     """KFP 1.8's ``mlpipeline-ui-metadata`` document: one inline markdown card."""
-    source = markdown(kind, resource, region, name, outcome, timeline)
-    return {"outputs": [{"type": "markdown", "storage": "inline", "source": source}]}
+    return card(markdown(kind, resource, region, name, outcome, timeline))

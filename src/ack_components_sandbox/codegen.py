@@ -4,7 +4,7 @@ For every kind in ``kinds.ALL_KINDS`` this writes the bundled schema
 (``src/ack_components/schemas/<Kind>.json``, the CRD's own) and what
 ``ack_components.component_files`` makes of it: the Jinja template
 (``crd_templates/<Kind>.yaml.j2``), and the component's ``component.yaml`` and
-``README.md``. Nothing in those files is edited by hand, so a component cannot
+``README.md``; and the Workteam component's, from its own input table. Nothing in those files is edited by hand, so a component cannot
 drift from its CRD or from the engine's options; a test runs ``--check``. It lives in
 the sandbox because the CRDs come from the controller's source the sandbox builds.
 """
@@ -76,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     files: dict[Path, str] = {}
     for kind in kinds.ALL_KINDS.values():
         files.update(generate(kind, crd_schema(kind)))
+    files.update({REPO / path: text for path, text in component_files.workteam_files().items()})
     files[INDEX] = index(list(kinds.ALL_KINDS.values()))
     if args.check:
         problems = stale(files)

@@ -3,7 +3,8 @@
 Why a layer rather than patches inside moto: moto routes a request by its SigV4 credential
 scope (service, region) and ``X-Amz-Target``; reading the same two things here lets this
 module answer the TrainingJob operations from ``training.Store``, the Model, EndpointConfig
-and Endpoint ones from ``hosting.HostingStore`` and those of every kind in a lifecycle table
+and Endpoint ones from ``hosting.HostingStore``, work teams from ``workteams.WorkteamStore``
+and those of every kind in a lifecycle table
 (``tables.TABLES``) from
 ``lifecycle.LifecycleStore``, record every SageMaker/STS
 call for tests, answer ``/_emulator/*`` control requests and turn moto's HTML 500 for
@@ -40,6 +41,7 @@ from ack_components_sandbox.emulator.faults import Faults
 from ack_components_sandbox.emulator.hosting import HostingStore
 from ack_components_sandbox.emulator.lifecycle import JOB, Entry, LifecycleStore
 from ack_components_sandbox.emulator.training import ACCOUNT_ID, ApiError, JsonDict, Store
+from ack_components_sandbox.emulator.workteams import WorkteamStore
 
 HOST = "127.0.0.1"
 JSON_11 = "application/x-amz-json-1.1"
@@ -56,7 +58,13 @@ _STATUS_TEXT = {
 Handler = Callable[[str, JsonDict], JsonDict]
 #: Request members that name the resource a call is about, for the call record; the
 #: lifecycle entries' own come first (a CreateTransformJob also carries a ModelName).
-_NAME_MEMBERS = ("TrainingJobName", "EndpointName", "EndpointConfigName", "ModelName")
+_NAME_MEMBERS = (
+    "TrainingJobName",
+    "EndpointName",
+    "EndpointConfigName",
+    "ModelName",
+    "WorkteamName",
+)
 Reply = tuple[int, list[tuple[str, str]], bytes]
 
 
@@ -73,10 +81,12 @@ class EmulatorApp:
         hosting: HostingStore,
         lifecycle: LifecycleStore,
         moto_app: Callable[..., Iterable[bytes]],
+        workteams: WorkteamStore | None = None,
     ) -> None:
         self.store = store
         self.hosting = hosting
         self.lifecycle = lifecycle
+        self.workteams = workteams or WorkteamStore()
         self.moto_app = moto_app
         self._name_members = tuple(
             dict.fromkeys([*(e.key_member for e in lifecycle.entries.values()), *_NAME_MEMBERS])
@@ -101,6 +111,7 @@ class EmulatorApp:
             "ListTrainingJobs": store.list,
             **hosting.handlers(),
             **lifecycle.handlers(),
+            **self.workteams.handlers(),
         }
         model = _sagemaker_model()
         self._required = {
@@ -280,6 +291,7 @@ class EmulatorApp:
             self.store.reset()
             self.hosting.reset()
             self.lifecycle.reset()
+            self.workteams.reset()
             moto_api_backend.reset()
             self.faults.clear()
             with self._lock:
