@@ -46,9 +46,10 @@ HOSTING_OPS = {
     for verb in ("Create", "Describe", "Delete")
 } | {"UpdateEndpoint"}
 LIFECYCLE_OPS = tables.operations()
+WORKTEAM_OPS = {f"{verb}Workteam" for verb in ("Create", "Describe", "Delete")} | {"ListWorkteams"}
 # The operations the emulator answers itself; the rest are moto's, so their shapes are not
 # this emulator's claim yet.
-OWN = TRAINING_OPS | HOSTING_OPS | LIFECYCLE_OPS
+OWN = TRAINING_OPS | HOSTING_OPS | LIFECYCLE_OPS | WORKTEAM_OPS
 
 
 @dataclass
