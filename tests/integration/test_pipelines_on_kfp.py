@@ -15,7 +15,8 @@ next step's JSON input, and its outputs and UI metadata archived where KFP's UI 
 them, and a real browser finds all that in the KFP UI; a failing job fails its step and
 the run with the reason in the step's log; terminating the run from the KFP API stops
 the SageMaker job within the pod's grace period; a step retried by Argo re-attaches
-(one Create); a Role missing one verb fails the step with a message naming it; and
+(one Create); a Role missing one verb fails the step with a message naming it; a work
+team made through SageMaker's API staffs a LabelingJob that runs to Completed; and
 ``--argo`` still hands a Workflow to Argo directly.
 """
 
@@ -63,6 +64,9 @@ REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "samples" / "deploy_pipeline.py"
 TRAINING = REPO / "samples" / "training_pipeline.py"
 TAGGED = Path(__file__).parent / "pipelines" / "tagged_training.py"
+LABELING = REPO / "samples" / "labeling_pipeline.py"
+#: The labeling run's work team (one emulator per sandbox: the name is the run's own).
+TEAM = f"labelers-{os.getpid()}"
 NAMESPACE = profile.NAMESPACE
 GROUP, VERSION = "sagemaker.services.k8s.aws", "v1alpha1"
 FAIL_TAG = "emulator.ack-components/fail"
@@ -186,6 +190,7 @@ def wave(sandbox: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> A
         "terminated": (TAGGED, "-p", tags(**{SECONDS_TAG: "600"})),
         "retried": (TAGGED, "--retries", "2", "-p", tags(**{SECONDS_TAG: "45"})),
         "refused": (TAGGED, "-p", f"resource_config={json.dumps(REFUSED_RESOURCES)}"),
+        "labeling": (LABELING, "-p", "bucket=sandbox-bucket", "-p", f"team_name={TEAM}"),
     }
     started = {
         key: Started.start(command(sandbox, pipeline, *args), directory / key)
@@ -398,6 +403,28 @@ def test_a_refused_step_ends_with_its_reason_and_shows_it_on_its_card(
     source = card["outputs"][0]["source"]
     assert "| Outcome | Refused |" in source and "did you mean 'instanceCount'?" in source
     assert labelled_by_run(api, done.stdout, resources(api, "trainingjobs")) == []
+
+
+def test_a_workteam_and_the_labeling_job_it_staffs_run_to_succeeded(
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
+) -> None:
+    """The one component that is not a custom resource, in a pipeline: its ARN, a String,
+    goes into the LabelingJob's JSON input, and the controller runs that job to Completed."""
+    done = wave["labeling"].finished()
+    assert done.returncode == 0, done.stdout + done.stderr
+    arn = output_value(done.stdout, "sagemaker-private-workforce-workteam_arn")
+    assert arn == f"arn:aws:sagemaker:us-east-1:123456789012:workteam/private-crowd/{TEAM}"
+    assert len(calls(sandbox, "CreateWorkteam", TEAM)) == 1
+    staffed = [
+        job
+        for job in resources(api, "labelingjobs")
+        if job["spec"]["humanTaskConfig"]["workteamARN"] == arn
+    ]
+    assert len(staffed) == 1, staffed
+    assert staffed[0]["status"]["labelingJobStatus"] == "Completed"
+    name = staffed[0]["spec"]["labelingJobName"]
+    created = calls(sandbox, "CreateLabelingJob", name)
+    assert [call.get("error") for call in created] == [None]
 
 
 def test_a_two_instance_jobs_log_metrics_and_summary_reach_the_step_and_kfp(
