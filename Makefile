@@ -82,7 +82,7 @@ node:
 # `sandbox up` imports it into the node (and builds it there when it is missing or stale).
 image: $(STAMP)
 	bash tools/install-image-deps.sh
-	$(BIN)/python -m ack_components_sandbox.component_image
+	$(BIN)/ack-components-sandbox images
 
 # The release artefacts: sdist and wheel (into dist/), checked with twine, then the wheel
 # installed alone in a fresh virtualenv, whose `ack-components` must answer --help and

@@ -29,8 +29,8 @@ from typing import Any
 from kubernetes import client, config
 
 from ack_components import kinds, rbac
-from ack_components_sandbox import crds
-from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.cluster import crds
+from ack_components_sandbox.cluster.controlplane import ControlPlane
 from ack_components_sandbox.testing import samples, status_writer
 
 CLI = str(Path(sys.executable).parent / "ack-components")

@@ -14,8 +14,9 @@ import time
 
 from kubernetes import config
 
-from ack_components_sandbox import binaries, crds
-from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.base import binaries
+from ack_components_sandbox.cluster import crds
+from ack_components_sandbox.cluster.controlplane import ControlPlane
 
 
 def main() -> None:

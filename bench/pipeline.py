@@ -22,7 +22,9 @@ from typing import Any
 
 from kubernetes import client, config
 
-from ack_components_sandbox import argo, component_image, node, pipelines, profile, stack
+from ack_components_sandbox import stack
+from ack_components_sandbox.cluster import component_image, node
+from ack_components_sandbox.kubeflow import argo, pipelines, profile
 
 REPO = Path(__file__).resolve().parents[1]
 SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")

@@ -56,7 +56,7 @@ def sandbox(root: Path, *args: str) -> None:
 
 def kubectl(root: Path, *args: str, capture: bool = False) -> str:
     """kubectl on the sandbox; its output printed, or returned when ``capture``."""
-    from ack_components_sandbox import binaries
+    from ack_components_sandbox.base import binaries
 
     env = {**os.environ, "KUBECONFIG": str(root / "kubeconfig")}
     argv = [str(binaries.kubectl().path()), *args]
@@ -133,7 +133,7 @@ def deploy_through_kfp(root: Path, ui_url: str) -> None:
     import kfp
     from kubernetes import config
 
-    from ack_components_sandbox import kfp_runs, profile
+    from ack_components_sandbox.kubeflow import kfp_runs, profile
 
     sys.path.insert(0, str(ROOT / "samples"))
     from deploy_pipeline import deploy_pipeline
@@ -173,7 +173,7 @@ def deploy_through_argo(root: Path) -> None:
 
 
 def show_deployed(root: Path) -> None:
-    from ack_components_sandbox import profile
+    from ack_components_sandbox.kubeflow import profile
 
     deployed = ",".join(
         f"{plural}.sagemaker.services.k8s.aws"

@@ -54,9 +54,34 @@ def _codegen(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ack_components_sandbox import pipelines
+    from ack_components_sandbox import submit
 
-    return pipelines.main(args.rest)
+    return submit.main(args.rest)
+
+
+def _images(args: argparse.Namespace) -> int:
+    """Build (or find) the component image, the hybrid sample's training image and the
+    training operator's init image: what the node imports."""
+    from ack_components_sandbox.cluster import component_image
+    from ack_components_sandbox.kubeflow import training_operator
+
+    why = component_image.unavailable()
+    if why is not None:
+        print(f"note: no component image: {why}", file=sys.stderr)
+        return 0
+    for what, build in (
+        ("component image", component_image.ensure),
+        ("training image", training_operator.training_image),
+        ("init image", training_operator.init_image),
+    ):
+        try:
+            built = build()
+        except component_image.ImageError as error:
+            print(f"error: {what}: {error}", file=sys.stderr)
+            return 1
+        how = "cached" if built.cached else "built"
+        print(f"{what} {built.name}: {how} in {built.seconds} s ({built.archive})")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, handler, text in (
         ("run", _run, "compile a KFP pipeline file and run it on the sandbox's Argo"),
         ("codegen", _codegen, "regenerate component files (--check: fail when stale)"),
+        ("images", _images, "build the images the node runs (cached by their inputs)"),
     ):
         sub = commands.add_parser(name, help=text, add_help=False)
         sub.set_defaults(handler=handler, takes_rest=True)

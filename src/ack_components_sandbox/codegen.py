@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def crd_schema(kind: Kind) -> dict[str, Any]:
     """The kind's ``openAPIV3Schema`` (its served version's) from the sandbox's pinned CRDs."""
-    from ack_components_sandbox import crds
+    from ack_components_sandbox.cluster import crds
 
     for path in [*crds.sagemaker_crd_files(), crds.pytorchjob_crd_file()]:
         crd = yaml.safe_load(path.read_text())

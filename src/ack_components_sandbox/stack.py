@@ -23,30 +23,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ack_components_sandbox import (
+from ack_components_sandbox.aws import controller_deployment, controller_process, emulator_process
+from ack_components_sandbox.aws.controller_process import ControllerState
+from ack_components_sandbox.aws.emulator_process import EmulatorState
+from ack_components_sandbox.base import workloads
+from ack_components_sandbox.base.binaries import MissingPrerequisite
+from ack_components_sandbox.cluster import cluster_dns, component_image, crds, node
+from ack_components_sandbox.cluster.controlplane import (
+    ControlPlane,
+    ControlPlaneError,
+    ControlPlaneState,
+)
+from ack_components_sandbox.kubeflow import (
     argo,
     artifact_store,
-    cluster_dns,
-    component_image,
-    controller_deployment,
-    controller_process,
-    crds,
     database,
-    emulator_process,
     kfp_backend,
     kfp_ui,
-    node,
     profile,
     training_operator,
-    workloads,
 )
-from ack_components_sandbox.artifact_store import ArtifactStoreState
-from ack_components_sandbox.binaries import MissingPrerequisite
-from ack_components_sandbox.controller_process import ControllerState
-from ack_components_sandbox.controlplane import ControlPlane, ControlPlaneError, ControlPlaneState
-from ack_components_sandbox.database import DatabaseState
-from ack_components_sandbox.emulator_process import EmulatorState
-from ack_components_sandbox.kfp_ui import UIState
+from ack_components_sandbox.kubeflow.artifact_store import ArtifactStoreState
+from ack_components_sandbox.kubeflow.database import DatabaseState
+from ack_components_sandbox.kubeflow.kfp_ui import UIState
 
 DEFAULT_DIR = Path(".sandbox")
 REGION = "us-east-1"

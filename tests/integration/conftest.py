@@ -12,7 +12,7 @@ from emulator_support import emulator, sm  # noqa: F401 (fixtures for the emulat
 from harness import Harness
 from node_sandbox import shared
 
-from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.cluster.controlplane import ControlPlane
 from ack_components_sandbox.testing.stack import Stack
 
 

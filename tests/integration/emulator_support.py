@@ -23,7 +23,7 @@ import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 
-from ack_components_sandbox.emulator import shapes, tables
+from ack_components_sandbox.aws.emulator import shapes, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 EMULATOR_PYTHON = ROOT / ".venv-emulator" / "bin" / "python"
@@ -87,7 +87,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
             [
                 str(EMULATOR_PYTHON),
                 "-m",
-                "ack_components_sandbox.emulator",
+                "ack_components_sandbox.aws.emulator",
                 "--port",
                 "0",
                 "--training-seconds",

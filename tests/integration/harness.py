@@ -23,7 +23,7 @@ from kubernetes import client
 
 from ack_components import kinds, outputs, rbac
 from ack_components.kinds import GROUP, VERSION
-from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.cluster.controlplane import ControlPlane
 from ack_components_sandbox.testing import samples, status_writer
 
 CLI = str(Path(sys.executable).parent / "ack-components")

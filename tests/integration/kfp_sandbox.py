@@ -15,16 +15,8 @@ from typing import Any
 
 from ack_components import naming
 from ack_components.run import RUN_ID_KEY
-from ack_components_sandbox import (
-    argo,
-    component_image,
-    database,
-    kfp_backend,
-    kfp_ui,
-    node,
-    pipelines,
-    profile,
-)
+from ack_components_sandbox.cluster import component_image, node
+from ack_components_sandbox.kubeflow import argo, database, kfp_backend, kfp_ui, pipelines, profile
 
 #: Why KFP cannot run here (something not built or installed), or None.
 WHY_NOT = (

@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ack_components_sandbox import host, node, stack
+from ack_components_sandbox import stack
+from ack_components_sandbox.base import host
+from ack_components_sandbox.cluster import node
 
 SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
 
@@ -31,7 +33,7 @@ def sandbox_cli(root: Path, *args: str, timeout: float = 400) -> subprocess.Comp
 
 
 def kubectl(root: Path, *args: str, stdin: str | None = None) -> str:
-    from ack_components_sandbox import binaries
+    from ack_components_sandbox.base import binaries
 
     done = subprocess.run(
         [str(binaries.kubectl().path()), f"--kubeconfig={root / 'kubeconfig'}", *args],

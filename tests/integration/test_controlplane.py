@@ -14,9 +14,9 @@ import urllib3
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
-from ack_components_sandbox import binaries
-from ack_components_sandbox.binaries import MissingPrerequisite
-from ack_components_sandbox.controlplane import ControlPlane, ControlPlaneError, port_in_use
+from ack_components_sandbox.base import binaries
+from ack_components_sandbox.base.binaries import MissingPrerequisite
+from ack_components_sandbox.cluster.controlplane import ControlPlane, ControlPlaneError, port_in_use
 
 GROUP, VERSION, PLURAL = "sagemaker.services.k8s.aws", "v1alpha1", "trainingjobs"
 

@@ -19,7 +19,7 @@ import pytest
 from kfp_sandbox import WHY_NOT, output_value
 from node_sandbox import assert_nothing_left, node_processes
 
-from ack_components_sandbox import host
+from ack_components_sandbox.base import host
 
 DEMO = Path(__file__).resolve().parents[2] / "samples" / "demo.py"
 

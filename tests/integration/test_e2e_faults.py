@@ -26,8 +26,8 @@ from kubernetes import client, config
 
 from ack_components import apply, kinds, rbac
 from ack_components.kinds import GROUP, VERSION
-from ack_components_sandbox import crds
-from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.cluster import crds
+from ack_components_sandbox.cluster.controlplane import ControlPlane
 from ack_components_sandbox.testing import samples
 from ack_components_sandbox.testing.stack import Stack
 

@@ -13,7 +13,7 @@ import json
 
 from harness import Harness, without_aws
 
-from ack_components_sandbox.controller_process import EMULATOR_CREDENTIALS
+from ack_components_sandbox.aws.controller_process import EMULATOR_CREDENTIALS
 from ack_components_sandbox.testing import samples
 from ack_components_sandbox.testing.stack import Stack
 

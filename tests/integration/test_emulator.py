@@ -27,8 +27,8 @@ from emulator_support import (
     unique,
 )
 
-from ack_components_sandbox.emulator import shapes
-from ack_components_sandbox.emulator.training import SECONDS_TAG, ApiError, Store
+from ack_components_sandbox.aws.emulator import shapes
+from ack_components_sandbox.aws.emulator.training import SECONDS_TAG, ApiError, Store
 
 
 def job_request(name: str, **extra: Any) -> dict[str, Any]:

@@ -16,8 +16,8 @@ import pytest
 from botocore.exceptions import ClientError
 from emulator_support import ENDPOINT_SECONDS, FAIL_TAG, HOSTING_OPS, ROLE, error_of, unique
 
-from ack_components_sandbox.emulator.hosting import ENDPOINT_CONFIG, MODEL, HostingStore
-from ack_components_sandbox.emulator.training import ApiError
+from ack_components_sandbox.aws.emulator.hosting import ENDPOINT_CONFIG, MODEL, HostingStore
+from ack_components_sandbox.aws.emulator.training import ApiError
 
 IMAGE = "382416733822.dkr.ecr.us-east-1.amazonaws.com/kmeans:1"
 

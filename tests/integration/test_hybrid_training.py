@@ -40,13 +40,8 @@ from kfp_sandbox import (
 )
 from kubernetes import client, config
 
-from ack_components_sandbox import (
-    cluster_dns,
-    kfp_runs,
-    pipelines,
-    profile,
-    training_operator,
-)
+from ack_components_sandbox.cluster import cluster_dns
+from ack_components_sandbox.kubeflow import kfp_runs, pipelines, profile, training_operator
 
 WHY_NOT = KFP_WHY_NOT or cluster_dns.unavailable() or training_operator.unavailable()
 REPO = Path(__file__).resolve().parents[2]

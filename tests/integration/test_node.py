@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from node_sandbox import kubectl, node_processes, node_workdir, sandbox_cli, wait_for
 
-from ack_components_sandbox import host, images, node
+from ack_components_sandbox.base import host
+from ack_components_sandbox.cluster import images, node
 
 WHY_NOT = node.unavailable()
 

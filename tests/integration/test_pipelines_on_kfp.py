@@ -51,14 +51,8 @@ from kfp_sandbox import (
 )
 from kubernetes import client, config
 
-from ack_components_sandbox import (
-    argo,
-    kfp_runs,
-    kfp_ui,
-    pipelines,
-    profile,
-)
-from ack_components_sandbox.artifact_store import ArtifactStoreState
+from ack_components_sandbox.kubeflow import argo, kfp_runs, kfp_ui, pipelines, profile
+from ack_components_sandbox.kubeflow.artifact_store import ArtifactStoreState
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "samples" / "deploy_pipeline.py"

@@ -16,8 +16,8 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 
 from ack_components import doctor, kinds, rbac
-from ack_components_sandbox import binaries
-from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.base import binaries
+from ack_components_sandbox.cluster.controlplane import ControlPlane
 
 CLI = str(Path(sys.executable).parent / "ack-components")
 KMEANS_DONE = {

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import botocore.session
 
-from ack_components_sandbox import binaries
+from ack_components_sandbox.base import binaries
 
 SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
 

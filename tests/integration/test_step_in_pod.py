@@ -29,7 +29,8 @@ from node_sandbox import kubectl, sandbox_cli, state, wait_for
 from test_output_in_json_input import argo_arguments, compiled_workflow, render
 
 from ack_components import rbac
-from ack_components_sandbox import component_image, node, profile
+from ack_components_sandbox.cluster import component_image, node
+from ack_components_sandbox.kubeflow import profile
 
 WHY_NOT = node.unavailable() or component_image.unavailable()
 NAMESPACE = profile.NAMESPACE

@@ -13,8 +13,8 @@ from harness import Harness, synced
 from kubernetes import client, config
 
 from ack_components import ui_summary
-from ack_components_sandbox import crds
-from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.cluster import crds
+from ack_components_sandbox.cluster.controlplane import ControlPlane
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012:training-job/"
 ARTIFACTS = "s3://bucket/mnist_kmeans_example/output/model.tar.gz"

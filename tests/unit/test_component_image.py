@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ack_components import component_files
-from ack_components_sandbox import component_image as ci
+from ack_components_sandbox.cluster import component_image as ci
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ack_components_sandbox import controller_process
+from ack_components_sandbox.aws import controller_process
 
 
 def test_both_endpoints_are_the_emulator_and_ports_are_loopback() -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ack_components_sandbox.emulator.faults import FaultError, Faults
+from ack_components_sandbox.aws.emulator.faults import FaultError, Faults
 
 
 class Clock:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ack_components_sandbox.emulator import lifecycle, resources
-from ack_components_sandbox.emulator.training import SECONDS_TAG, ApiError, tag_seconds
+from ack_components_sandbox.aws.emulator import lifecycle, resources
+from ack_components_sandbox.aws.emulator.training import SECONDS_TAG, ApiError, tag_seconds
 
 TIMINGS = {lifecycle.JOB: 6.0, lifecycle.STOP: 1.0}
 

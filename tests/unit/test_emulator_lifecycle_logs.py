@@ -3,7 +3,7 @@ pure: their lines by a clock, per instance, cut short by a Stop, ended by the re
 
 from __future__ import annotations
 
-from ack_components_sandbox.emulator import job_logs, lifecycle, resources
+from ack_components_sandbox.aws.emulator import job_logs, lifecycle, resources
 
 TIMINGS = {lifecycle.JOB: 8.0, lifecycle.STOP: 1.0}
 CREATED = 100.0

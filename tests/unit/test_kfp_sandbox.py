@@ -8,7 +8,8 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-from ack_components_sandbox import images, ingress, kfp_backend, kfp_ui
+from ack_components_sandbox.cluster import images
+from ack_components_sandbox.kubeflow import ingress, kfp_backend, kfp_ui
 
 
 def deployment(name: str, container: dict[str, Any]) -> dict[str, Any]:

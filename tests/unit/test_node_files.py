@@ -9,8 +9,9 @@ import tarfile
 import tomllib
 from pathlib import Path
 
-from ack_components_sandbox import cluster_dns, host, images, node
-from ack_components_sandbox.processes import ProcessRef
+from ack_components_sandbox.base import host
+from ack_components_sandbox.base.processes import ProcessRef
+from ack_components_sandbox.cluster import cluster_dns, images, node
 
 
 def members(archive: bytes) -> dict[str, tarfile.TarInfo]:

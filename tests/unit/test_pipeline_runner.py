@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ack_components_sandbox import pipelines
+from ack_components_sandbox.kubeflow import pipelines
 
 WORKFLOW = {
     "apiVersion": "argoproj.io/v1alpha1",

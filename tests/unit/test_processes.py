@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from ack_components_sandbox.processes import exit_code, spawn
+from ack_components_sandbox.base.processes import exit_code, spawn
 
 
 def test_the_exit_code_is_ours_even_after_other_subprocesses_start(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ def test_the_role_shown_is_the_one_rbac_prints() -> None:
 
 
 def test_the_readme_says_where_the_command_and_kubectl_are() -> None:
-    from ack_components_sandbox import binaries
+    from ack_components_sandbox.base import binaries
 
     kubectl = binaries.kubectl()
     assert f"~/.cache/ack-components/bin/{kubectl.folder}/kubectl" in README

@@ -4,6 +4,6 @@
 into fixtures (load it with ``pytest_plugins = ["ack_components_sandbox.testing.pytest_plugin"]``).
 """
 
-from ack_components_sandbox.controlplane import ControlPlane, ControlPlaneError
+from ack_components_sandbox.cluster.controlplane import ControlPlane, ControlPlaneError
 
 __all__ = ["ControlPlane", "ControlPlaneError"]

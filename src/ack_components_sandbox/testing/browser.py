@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ack_components_sandbox import binaries
+from ack_components_sandbox.base import binaries
 
 FLAGS = (
     "--no-sandbox",

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from ack_components_sandbox import crds
-from ack_components_sandbox.controlplane import ControlPlane
+from ack_components_sandbox.cluster import crds
+from ack_components_sandbox.cluster.controlplane import ControlPlane
 from ack_components_sandbox.testing.stack import Stack
 
 

@@ -15,10 +15,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from ack_components_sandbox import controller_process, crds, emulator_process
-from ack_components_sandbox.controller_process import ControllerState
-from ack_components_sandbox.controlplane import ControlPlane
-from ack_components_sandbox.emulator_process import EmulatorState
+from ack_components_sandbox.aws import controller_process, emulator_process
+from ack_components_sandbox.aws.controller_process import ControllerState
+from ack_components_sandbox.aws.emulator_process import EmulatorState
+from ack_components_sandbox.cluster import crds
+from ack_components_sandbox.cluster.controlplane import ControlPlane
 
 #: Phase lengths for tests: long enough that the controller sees a job in progress.
 TRAINING_SECONDS = 4.0

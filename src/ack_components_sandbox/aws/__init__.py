@@ -1,0 +1,1 @@
+"""AWS on the sandbox: the SageMaker emulator and the real ACK controller that drives it."""

@@ -1,0 +1,67 @@
+"""The S3 store Argo archives pipeline outputs in: KFP's ``minio-service``, here moto's S3.
+
+KFP installs MinIO as its artifact store. MinIO's server is under the AGPL, which this
+project does not take in, so the sandbox serves the same S3 API with moto's S3 server
+(Apache-2.0), from the emulator's virtualenv, on the node's bridge address where pods
+reach it through ``minio-service`` (see ``argo.py``). It is a separate process from the
+SageMaker emulator: KFP's artifact store is not the user's AWS account. The bucket
+(``mlpipeline``) is created on start; the keys are KFP's own.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ack_components_sandbox.aws import emulator_process
+from ack_components_sandbox.base.processes import ProcessRef, answers_ok, spawn
+from ack_components_sandbox.cluster.controlplane import free_port
+
+
+class ArtifactStoreError(RuntimeError):
+    """The store did not start; the message says why."""
+
+
+@dataclass(frozen=True)
+class ArtifactStoreState:
+    process: ProcessRef
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ArtifactStoreState:
+        return cls(ProcessRef.from_json(data["process"]), data["host"], data["port"])
+
+
+def start(host: str, bucket: str, log: Path, timeout: float = 60.0) -> ArtifactStoreState:
+    """Serve S3 on ``host`` (a free port) and create ``bucket``."""
+    port = free_port()
+    argv = [str(emulator_process.python()), "-m", "moto.server", "-H", host, "-p", str(port)]
+    state = ArtifactStoreState(spawn("artifact-store", argv, log), host, port)
+    deadline = time.monotonic() + timeout
+    while not healthy(state):
+        if not state.process.is_running() or time.monotonic() > deadline:
+            state.process.stop()
+            raise ArtifactStoreError(
+                f"moto's S3 server did not answer on {state.url}; last lines of {log}:\n"
+                f"{state.process.log_tail()}"
+            )
+        time.sleep(0.1)
+    request = urllib.request.Request(f"{state.url}/{bucket}", method="PUT")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+    return state
+
+
+def healthy(state: ArtifactStoreState) -> bool:
+    return answers_ok(f"{state.url}/moto-api/data.json")
