@@ -69,7 +69,10 @@ def test_every_sandbox_import_is_declared_by_the_base_install_or_the_sandbox_ext
     }
     own = {"ack_components", "ack_components_sandbox"}
     # test helpers (dev) and the emulator (its own virtualenv) are left out
-    assert undeclared(SANDBOX_PACKAGE, declared, own, skip=(Path("testing"), Path("aws", "emulator"))) == []
+    assert (
+        undeclared(SANDBOX_PACKAGE, declared, own, skip=(Path("testing"), Path("aws", "emulator")))
+        == []
+    )
 
 
 def test_the_sandbox_checks_what_its_extra_installs() -> None:

@@ -88,7 +88,7 @@ def test_there_is_no_import_cycle() -> None:
         path.append(module)
         for nxt in sorted(edges.get(module, ())):
             if state.get(nxt) == "open":
-                cycle = path[path.index(nxt) :] + [nxt]
+                cycle = [*path[path.index(nxt) :], nxt]
                 pytest.fail("import cycle: " + " → ".join(cycle))
             if nxt not in state:
                 visit(nxt)
