@@ -253,7 +253,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in KIND_COMMANDS:
         return _kind_command(argv[0], argv[1:])
-    parser = build_parser()
+    return dispatch(build_parser(), argv)
+
+
+def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str]) -> int:
+    """Run the subcommand ``argv`` names: its handler gets the parsed arguments, and those
+    it parses itself as ``args.rest`` (a subcommand set with ``takes_rest``); any other
+    unknown argument is a usage error. The sandbox's command dispatches the same way."""
     args, rest = parser.parse_known_args(argv)
     if rest and not getattr(args, "takes_rest", False):
         parser.error(f"unrecognized arguments: {' '.join(rest)}")

@@ -127,14 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args, rest = parser.parse_known_args(argv)
-    if rest and not getattr(args, "takes_rest", False):
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    args.rest = rest
-    code: int = args.handler(args)
-    return code
+    from ack_components.cli import dispatch
+
+    return dispatch(build_parser(), list(sys.argv[1:] if argv is None else argv))
 
 
 if __name__ == "__main__":

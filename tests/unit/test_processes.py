@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from ack_components_sandbox.base.processes import exit_code, spawn
+from ack_components_sandbox.aws.controller_process import ControllerState
+from ack_components_sandbox.base.processes import ProcessRef, exit_code, spawn
 
 
 def test_the_exit_code_is_ours_even_after_other_subprocesses_start(tmp_path: Path) -> None:
@@ -29,3 +31,9 @@ def test_a_running_process_has_no_exit_code(tmp_path: Path) -> None:
     finally:
         ref.stop()
     assert exit_code(ref) is not None
+
+
+def test_a_parts_record_comes_back_from_json_with_its_process_refs() -> None:
+    ref = ProcessRef("ack-controller", 42, "/bin/controller", "/tmp/log", ("/bin/controller", "-v"))
+    state = ControllerState(ref, "http://h/healthz", "http://h/metrics", "us-east-1", "/k")
+    assert ControllerState.from_json(json.loads(json.dumps(state.to_json()))) == state

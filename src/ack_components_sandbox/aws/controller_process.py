@@ -11,12 +11,17 @@ so several sandboxes (and test sessions) run side by side. Standard library only
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ack_components_sandbox.base import binaries
-from ack_components_sandbox.base.processes import ProcessRef, answers_ok, exit_code, spawn
+from ack_components_sandbox.base.processes import (
+    PartState,
+    ProcessRef,
+    answers_ok,
+    exit_code,
+    spawn,
+)
 from ack_components_sandbox.cluster.controlplane import free_port
 
 #: Any static key works with the emulator; the controller refuses to start without one.
@@ -28,22 +33,12 @@ class ControllerError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class ControllerState:
+class ControllerState(PartState):
     process: ProcessRef
     healthz_url: str
     metrics_url: str
     region: str
     kubeconfig: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ControllerState:
-        process = ProcessRef.from_json(data["process"])
-        return cls(
-            process, data["healthz_url"], data["metrics_url"], data["region"], data["kubeconfig"]
-        )
 
 
 def command(

@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ack_components_sandbox.base.binaries import MissingPrerequisite
-from ack_components_sandbox.base.processes import ProcessRef, answers_ok, spawn
+from ack_components_sandbox.base.processes import PartState, ProcessRef, answers_ok, spawn
 
 PYTHON_ENV = "ACK_COMPONENTS_EMULATOR_PYTHON"
 _REPO_VENV = Path(__file__).resolve().parents[3] / ".venv-emulator" / "bin" / "python"
@@ -28,16 +27,9 @@ class EmulatorError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class EmulatorState:
+class EmulatorState(PartState):
     process: ProcessRef
     url: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> EmulatorState:
-        return cls(ProcessRef.from_json(data["process"]), data["url"])
 
 
 def python() -> Path:

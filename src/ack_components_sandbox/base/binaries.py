@@ -130,3 +130,48 @@ def go_module_dir(module: str, version: str) -> Path:
             "Check access to the Go module proxy (GOPROXY)."
         )
     return directory
+
+
+@dataclass(frozen=True)
+class BuiltPart:
+    """A part ``tools/build.sh`` builds from source into the cache: its pinned version (the
+    ``version_key`` of ``versions.env``), the source it keeps there (for manifests and
+    configuration files), its programs, and why it cannot run here when one is missing.
+
+    ``label`` names the part in messages; ``make`` is the command that builds it.
+    """
+
+    label: str
+    version_key: str
+    folder: str
+    programs: tuple[str, ...]
+    make: str
+    source_folder: str = ""
+
+    def version(self) -> str:
+        return versions()[self.version_key]
+
+    def source(self) -> Path:
+        path = cache_root() / "src" / f"{self.source_folder}-{self.version()}"
+        if not (path / "go.mod").is_file():
+            raise MissingPrerequisite(f"{self.label}'s source ({path}) is missing: run {self.make}")
+        return path
+
+    def program(self, name: str = "") -> Path:
+        """One of its programs (by default its first)."""
+        path = cache_root() / "bin" / f"{self.folder}-{self.version()}" / (name or self.programs[0])
+        if not path.is_file():
+            what = f"{self.label}'s {name}" if name else self.label
+            raise MissingPrerequisite(f"{what} ({path}) is not built: run {self.make}")
+        return path
+
+    def unavailable(self) -> str | None:
+        """Why the part cannot be installed here (its source or a program missing), or None."""
+        try:
+            if self.source_folder:
+                self.source()
+            for name in self.programs:
+                self.program(name)
+        except MissingPrerequisite as missing:
+            return str(missing)
+        return None

@@ -18,9 +18,9 @@ import signal
 import subprocess
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Self, cast
 
 _STARTED: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -69,6 +69,21 @@ class ProcessRef:
             if self.is_running():
                 os.kill(self.pid, signal.SIGKILL)
         _finish(self.pid)
+
+
+@dataclass(frozen=True)
+class PartState:
+    """A started part's record in the sandbox's state file (a dataclass of plain values and
+    ``ProcessRef`` fields): to JSON and back, the ``ProcessRef`` fields restored as such."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Self:
+        refs = {f.name for f in fields(cls) if f.type in ("ProcessRef", ProcessRef)}
+        values = {k: ProcessRef.from_json(v) if k in refs else v for k, v in data.items()}
+        return cast(Self, cast(Any, cls)(**values))
 
 
 def answers_ok(url: str) -> bool:

@@ -13,7 +13,6 @@ sandbox runs as before, with no cluster DNS, and says so.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ack_components_sandbox.base import binaries, workloads
@@ -42,25 +41,14 @@ COREFILE = f""".:53 {{
 """
 
 
-def version() -> str:
-    return binaries.versions()["COREDNS_VERSION"]
-
-
-def program() -> Path:
-    path = binaries.cache_root() / "bin" / f"coredns-{version()}" / "coredns"
-    if not path.is_file():
-        raise binaries.MissingPrerequisite(
-            f"CoreDNS ({path}) is not built: run `make training` (tools/build.sh coredns)"
-        )
-    return path
-
-
-def unavailable() -> str | None:
-    try:
-        program()
-    except binaries.MissingPrerequisite as missing:
-        return str(missing)
-    return None
+PART = binaries.BuiltPart(
+    "CoreDNS",
+    "COREDNS_VERSION",
+    "coredns",
+    ("coredns",),
+    "`make training` (tools/build.sh coredns)",
+)
+version, program, unavailable = PART.version, PART.program, PART.unavailable
 
 
 def image() -> images.Image:

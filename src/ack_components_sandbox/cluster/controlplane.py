@@ -21,13 +21,13 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from ack_components_sandbox.base import binaries
-from ack_components_sandbox.base.processes import ProcessRef, exit_code, respawn, spawn
+from ack_components_sandbox.base.processes import PartState, ProcessRef, exit_code, respawn, spawn
 
 ADMIN_USER = "ack-admin"
 _PORT_ATTEMPTS = 3
@@ -54,7 +54,7 @@ def port_in_use(port: int) -> bool:
 
 
 @dataclass(frozen=True)
-class ControlPlaneState:
+class ControlPlaneState(PartState):
     """What a running control plane is made of; saved as JSON by the sandbox between commands."""
 
     workdir: str
@@ -73,14 +73,6 @@ class ControlPlaneState:
     @property
     def url(self) -> str:
         return f"https://{self.host}:{self.api_port}"
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ControlPlaneState:
-        refs = {key: ProcessRef.from_json(data[key]) for key in ("etcd", "apiserver")}
-        return cls(**{**data, **refs})
 
 
 class ControlPlane:

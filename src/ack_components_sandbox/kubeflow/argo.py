@@ -29,7 +29,6 @@ emulator's endpoint and keys), where pods on AWS get theirs from IRSA.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -53,42 +52,19 @@ KEY_FORMAT = (
 REQUEUE_TIME = "2s"
 
 
-def version() -> str:
-    return binaries.versions()["ARGO_VERSION"]
+PART = binaries.BuiltPart(
+    "Argo",
+    "ARGO_VERSION",
+    "argo",
+    ("workflow-controller", "argoexec"),
+    "`make argo` (tools/build.sh argo)",
+    source_folder="argo-workflows",
+)
+version, source, program, unavailable = PART.version, PART.source, PART.program, PART.unavailable
 
 
 def image_name(program: str) -> str:
     return f"gcr.io/ml-pipeline/{program}:v{version()}-license-compliance"
-
-
-def source() -> Path:
-    """Argo's module source, as ``tools/build.sh argo`` copied it into the cache."""
-    path = binaries.cache_root() / "src" / f"argo-workflows-{version()}"
-    if not (path / "go.mod").is_file():
-        raise binaries.MissingPrerequisite(
-            f"Argo's source ({path}) is missing: run `make argo` (tools/build.sh argo)"
-        )
-    return path
-
-
-def program(name: str) -> Path:
-    path = binaries.cache_root() / "bin" / f"argo-{version()}" / name
-    if not path.is_file():
-        raise binaries.MissingPrerequisite(
-            f"Argo's {name} ({path}) is not built: run `make argo` (tools/build.sh argo)"
-        )
-    return path
-
-
-def unavailable() -> str | None:
-    """Why Argo cannot be installed here (a program not built), or None."""
-    try:
-        source()
-        program("workflow-controller")
-        program("argoexec")
-    except binaries.MissingPrerequisite as missing:
-        return str(missing)
-    return None
 
 
 def argo_images() -> list[images.Image]:

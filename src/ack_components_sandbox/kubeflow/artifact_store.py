@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import time
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ack_components_sandbox.aws import emulator_process
-from ack_components_sandbox.base.processes import ProcessRef, answers_ok, spawn
+from ack_components_sandbox.base.processes import PartState, ProcessRef, answers_ok, spawn
 from ack_components_sandbox.cluster.controlplane import free_port
 
 
@@ -26,7 +25,7 @@ class ArtifactStoreError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class ArtifactStoreState:
+class ArtifactStoreState(PartState):
     process: ProcessRef
     host: str
     port: int
@@ -34,13 +33,6 @@ class ArtifactStoreState:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ArtifactStoreState:
-        return cls(ProcessRef.from_json(data["process"]), data["host"], data["port"])
 
 
 def start(host: str, bucket: str, log: Path, timeout: float = 60.0) -> ArtifactStoreState:

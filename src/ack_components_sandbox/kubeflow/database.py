@@ -17,12 +17,11 @@ import os
 import socket
 import subprocess
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ack_components_sandbox.base import binaries
-from ack_components_sandbox.base.processes import ProcessRef, spawn
+from ack_components_sandbox.base.processes import PartState, ProcessRef, spawn
 from ack_components_sandbox.cluster.controlplane import free_port
 
 #: The packages, as ``tools/fetch-debs.sh mariadb`` fetches them.
@@ -38,17 +37,10 @@ class DatabaseError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class DatabaseState:
+class DatabaseState(PartState):
     process: ProcessRef
     host: str
     port: int
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DatabaseState:
-        return cls(ProcessRef.from_json(data["process"]), data["host"], data["port"])
 
 
 def root() -> Path:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import copy
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -71,37 +70,15 @@ DIALED = ("ml-pipeline", "mysql", "minio-service")
 OWNER_BINDING = "kubeflow-pipelines-edit-owner"
 
 
-def version() -> str:
-    return binaries.versions()["KFP_VERSION"]
-
-
-def source() -> Path:
-    path = binaries.cache_root() / "src" / f"kubeflow-pipelines-{version()}"
-    if not (path / "go.mod").is_file():
-        raise binaries.MissingPrerequisite(
-            f"KFP's source ({path}) is missing: run `make kfp` (tools/build.sh kfp)"
-        )
-    return path
-
-
-def program(name: str) -> Path:
-    path = binaries.cache_root() / "bin" / f"kfp-{version()}" / name
-    if not path.is_file():
-        raise binaries.MissingPrerequisite(
-            f"KFP's {name} ({path}) is not built: run `make kfp` (tools/build.sh kfp)"
-        )
-    return path
-
-
-def unavailable() -> str | None:
-    """Why the backend cannot be installed here (something not built), or None."""
-    try:
-        source()
-        for name in ("apiserver", "persistence-agent", "scheduledworkflow"):
-            program(name)
-    except binaries.MissingPrerequisite as missing:
-        return str(missing)
-    return None
+PART = binaries.BuiltPart(
+    "KFP",
+    "KFP_VERSION",
+    "kfp",
+    ("apiserver", "persistence-agent", "scheduledworkflow"),
+    "`make kfp` (tools/build.sh kfp)",
+    source_folder="kubeflow-pipelines",
+)
+version, source, program, unavailable = PART.version, PART.source, PART.program, PART.unavailable
 
 
 def kfp_images() -> list[images.Image]:

@@ -18,12 +18,11 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ack_components_sandbox.base import binaries
-from ack_components_sandbox.base.processes import ProcessRef, answers_ok, spawn
+from ack_components_sandbox.base.processes import PartState, ProcessRef, answers_ok, spawn
 from ack_components_sandbox.cluster.controlplane import free_port
 from ack_components_sandbox.kubeflow import argo, profile
 
@@ -33,19 +32,10 @@ class UIError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class UIState:
+class UIState(PartState):
     server: ProcessRef
     ingress: ProcessRef
     url: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> UIState:
-        return cls(
-            ProcessRef.from_json(data["server"]), ProcessRef.from_json(data["ingress"]), data["url"]
-        )
 
     def run_url(self, run_id: str) -> str:
         return f"{self.url}/#/runs/details/{run_id}"

@@ -42,37 +42,15 @@ TRAINING_IMAGE = f"ack-components/pytorch-train:{__version__}"
 TRAINING_CONTEXT = component_image.REPO / "samples" / "pytorch"
 
 
-def version() -> str:
-    return binaries.versions()["TRAINING_OPERATOR_VERSION"]
-
-
-def source() -> Path:
-    path = binaries.cache_root() / "src" / f"training-operator-{version()}"
-    if not (path / "go.mod").is_file():
-        raise binaries.MissingPrerequisite(
-            f"the training operator's source ({path}) is missing: run `make training`"
-        )
-    return path
-
-
-def program() -> Path:
-    path = binaries.cache_root() / "bin" / f"training-operator-{version()}" / "manager"
-    if not path.is_file():
-        raise binaries.MissingPrerequisite(
-            f"the training operator ({path}) is not built: run `make training` "
-            "(tools/build.sh training-operator)"
-        )
-    return path
-
-
-def unavailable() -> str | None:
-    """Why the operator cannot be installed here (something not built or fetched), or None."""
-    try:
-        source()
-        program()
-    except binaries.MissingPrerequisite as missing:
-        return str(missing)
-    return None
+PART = binaries.BuiltPart(
+    "the training operator",
+    "TRAINING_OPERATOR_VERSION",
+    "training-operator",
+    ("manager",),
+    "`make training` (tools/build.sh training-operator)",
+    source_folder="training-operator",
+)
+version, source, program, unavailable = PART.version, PART.source, PART.program, PART.unavailable
 
 
 def operator_image() -> images.Image:
