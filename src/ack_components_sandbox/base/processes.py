@@ -18,6 +18,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Self, cast
@@ -84,6 +85,28 @@ class PartState:
         refs = {f.name for f in fields(cls) if f.type in ("ProcessRef", ProcessRef)}
         values = {k: ProcessRef.from_json(v) if k in refs else v for k, v in data.items()}
         return cast(Self, cast(Any, cls)(**values))
+
+
+def wait_ready(
+    processes: Sequence[ProcessRef],
+    ready: Callable[[], bool],
+    timeout: float,
+    failed: str,
+    error: type[Exception] = RuntimeError,
+    poll: float = 0.1,
+) -> None:
+    """Return once ``ready()`` holds. If one of ``processes`` ends first, or ``timeout``
+    seconds pass, stop them all and raise ``error``: ``failed``, then the last lines of the
+    log of the one that ended (else of the first)."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        dead = [ref for ref in processes if not ref.is_running()]
+        if dead or time.monotonic() > deadline:
+            for ref in processes:
+                ref.stop()
+            culprit = dead[0] if dead else processes[0]
+            raise error(f"{failed}; last lines of {culprit.log}:\n{culprit.log_tail()}")
+        time.sleep(poll)
 
 
 def answers_ok(url: str) -> bool:

@@ -10,13 +10,18 @@ SageMaker emulator: KFP's artifact store is not the user's AWS account. The buck
 
 from __future__ import annotations
 
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from ack_components_sandbox.aws import emulator_process
-from ack_components_sandbox.base.processes import PartState, ProcessRef, answers_ok, spawn
+from ack_components_sandbox.base.processes import (
+    PartState,
+    ProcessRef,
+    answers_ok,
+    spawn,
+    wait_ready,
+)
 from ack_components_sandbox.cluster.controlplane import free_port
 
 
@@ -40,15 +45,8 @@ def start(host: str, bucket: str, log: Path, timeout: float = 60.0) -> ArtifactS
     port = free_port()
     argv = [str(emulator_process.python()), "-m", "moto.server", "-H", host, "-p", str(port)]
     state = ArtifactStoreState(spawn("artifact-store", argv, log), host, port)
-    deadline = time.monotonic() + timeout
-    while not healthy(state):
-        if not state.process.is_running() or time.monotonic() > deadline:
-            state.process.stop()
-            raise ArtifactStoreError(
-                f"moto's S3 server did not answer on {state.url}; last lines of {log}:\n"
-                f"{state.process.log_tail()}"
-            )
-        time.sleep(0.1)
+    failed = f"moto's S3 server did not answer on {state.url}"
+    wait_ready([state.process], lambda: healthy(state), timeout, failed, ArtifactStoreError)
     request = urllib.request.Request(f"{state.url}/{bucket}", method="PUT")
     with urllib.request.urlopen(request, timeout=10):
         pass

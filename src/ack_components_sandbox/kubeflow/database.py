@@ -16,12 +16,11 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ack_components_sandbox.base import binaries
-from ack_components_sandbox.base.processes import PartState, ProcessRef, spawn
+from ack_components_sandbox.base.processes import PartState, ProcessRef, spawn, wait_ready
 from ack_components_sandbox.cluster.controlplane import free_port
 
 #: The packages, as ``tools/fetch-debs.sh mariadb`` fetches them.
@@ -103,15 +102,8 @@ def start(host: str, workdir: Path, log: Path, timeout: float = 60.0) -> Databas
         "--skip-log-bin",
     ]
     state = DatabaseState(spawn("mariadb", argv, log, env=_environment()), host, port)
-    deadline = time.monotonic() + timeout
-    while not healthy(state):
-        if not state.process.is_running() or time.monotonic() > deadline:
-            state.process.stop()
-            raise DatabaseError(
-                f"MariaDB did not listen on {host}:{port}; last lines of {log}:\n"
-                f"{state.process.log_tail()}"
-            )
-        time.sleep(0.1)
+    failed = f"MariaDB did not listen on {host}:{port}"
+    wait_ready([state.process], lambda: healthy(state), timeout, failed, DatabaseError)
     return state
 
 

@@ -17,12 +17,17 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ack_components_sandbox.base import binaries
-from ack_components_sandbox.base.processes import PartState, ProcessRef, answers_ok, spawn
+from ack_components_sandbox.base.processes import (
+    PartState,
+    ProcessRef,
+    answers_ok,
+    spawn,
+    wait_ready,
+)
 from ack_components_sandbox.cluster.controlplane import free_port
 from ack_components_sandbox.kubeflow import argo, profile
 
@@ -112,17 +117,8 @@ def start(
     argv += ["--upstream", f"127.0.0.1:{ui_port}", "--user", profile.OWNER]
     ingress = spawn("kfp-ingress", argv, logs / "kfp-ingress.log")
     state = UIState(server, ingress, f"http://127.0.0.1:{ingress_port}")
-    deadline = time.monotonic() + timeout
-    while not healthy(state):
-        dead = [ref for ref in state.processes() if not ref.is_running()]
-        if dead or time.monotonic() > deadline:
-            stop(state)
-            culprit = dead[0] if dead else server
-            raise UIError(
-                f"the KFP UI did not answer on {state.url}; last lines of {culprit.log}:\n"
-                f"{culprit.log_tail()}"
-            )
-        time.sleep(0.2)
+    failed = f"the KFP UI did not answer on {state.url}"
+    wait_ready(state.processes()[::-1], lambda: healthy(state), timeout, failed, UIError, 0.2)
     return state
 
 
