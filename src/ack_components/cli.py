@@ -15,9 +15,9 @@ import argparse
 import difflib
 import sys
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from ack_components.interface import Input
@@ -238,15 +238,25 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (text, _) in KIND_COMMANDS.items():  # parsed by _kind_command; listed here
         commands.add_parser(name, help=text, add_help=False)
-    for name, handler, text in (
+    add_rest_commands(
+        commands,
         ("rbac", _rbac, "print or apply least-privilege RBAC for pipeline service accounts"),
         ("doctor", _doctor, "check that the cluster is ready for the components"),
         ("components", _components, "write the component files for your own image"),
         ("workteam", _workteam, "create a SageMaker private work team (no ACK kind serves it)"),
-    ):
+    )
+    return parser
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def add_rest_commands(commands: Any, *table: tuple[str, Handler, str]) -> None:
+    """Subcommands (name, handler, help) that parse their own arguments (``args.rest``):
+    ``dispatch`` hands them what follows their name."""
+    for name, handler, text in table:
         sub = commands.add_parser(name, help=text, add_help=False)
         sub.set_defaults(handler=handler, takes_rest=True)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

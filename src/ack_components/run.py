@@ -477,7 +477,11 @@ def _output_texts(
     )
     outcome = "Succeeded" if isinstance(followed.verdict, status.Done) else "Failed"
     texts[interface.UI_METADATA.name] = json.dumps(
-        ui_summary.ui_metadata(kind, final, prepared.region, name, outcome, list(followed.timeline))
+        ui_summary.card(
+            ui_summary.markdown(
+                kind, final, prepared.region, name, outcome, list(followed.timeline)
+            )
+        )
     )
     if kind.metrics_source:
         texts[interface.METRICS.name] = json.dumps(

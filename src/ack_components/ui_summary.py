@@ -140,15 +140,3 @@ def without_verdict(title: str, outcome: str, message: str) -> dict[str, Any]:
     said = "\n".join(f"    {line}" for line in message.splitlines())
     outcome_table = table([("Outcome", escape(outcome))])
     return card(f"## {escape(title)}\n\n{outcome_table}\n\n{said}\n")
-
-
-def ui_metadata(
-    kind: Kind,
-    resource: dict[str, Any],
-    region: str,
-    name: str,
-    outcome: str,
-    timeline: Sequence[tuple[float, str]] = (),
-) -> dict[str, Any]:
-    """KFP 1.8's ``mlpipeline-ui-metadata`` document: one inline markdown card."""
-    return card(markdown(kind, resource, region, name, outcome, timeline))

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ack_components.cli import add_rest_commands, dispatch
+
 #: What the sandbox needs beyond the engine's own dependencies: the ``[sandbox]`` extra
 #: (the SageMaker emulator runs from its own virtualenv and needs nothing here).
 SANDBOX_MODULES = ("cryptography", "kfp")
@@ -116,19 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
             help="up: no training operator or training image on the node (hybrid training)",
         )
         sub.set_defaults(handler=_sandbox, action=action)
-    for name, handler, text in (
+    add_rest_commands(
+        commands,
         ("run", _run, "compile a KFP pipeline file and run it on the sandbox's Argo"),
         ("codegen", _codegen, "regenerate component files (--check: fail when stale)"),
         ("images", _images, "build the images the node runs (cached by their inputs)"),
-    ):
-        sub = commands.add_parser(name, help=text, add_help=False)
-        sub.set_defaults(handler=handler, takes_rest=True)
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ack_components.cli import dispatch
-
     return dispatch(build_parser(), list(sys.argv[1:] if argv is None else argv))
 
 

@@ -60,5 +60,5 @@ def test_the_timeline_shows_each_status_with_its_time_in_utc() -> None:
 
 
 def test_the_document_is_kfp_v1s_inline_markdown() -> None:
-    document = ui_summary.ui_metadata(TRAINING, RESOURCE, "us-east-1", "x", "Failed")
+    document = ui_summary.card(ui_summary.markdown(TRAINING, RESOURCE, "us-east-1", "x", "Failed"))
     assert [(o["type"], o["storage"]) for o in document["outputs"]] == [("markdown", "inline")]
