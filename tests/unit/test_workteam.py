@@ -1,6 +1,6 @@
 """The Workteam component without SageMaker: its request, its refusals, its interface.
 
-The calls to SageMaker are shown against the emulator (integration/test_workteam.py) and in a
+The calls to SageMaker are shown against the emulator (integration/test_emulator_workteams.py) and in a
 pipeline with a LabelingJob (integration/test_pipelines_on_kfp.py).
 """
 
