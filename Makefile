@@ -10,6 +10,9 @@ EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
 # KFP SDK v2, only to check that the components load and compile there too.
 KFP2_VENV := .venv-kfp2
 KFP2_STAMP := $(KFP2_VENV)/.installed
+# ML Metadata's store for the sandbox's KFP: ml-metadata pins protobuf 4 and its own grpcio.
+MLMD_VENV := .venv-mlmd
+MLMD_STAMP := $(MLMD_VENV)/.installed
 
 .PHONY: demo dist test test-unit test-e2e test-node lint typecheck controlplane controller argo kfp training browser node image emulator kfp2 bench sandbox-up sandbox-down clean
 
@@ -19,7 +22,8 @@ KFP2_STAMP := $(KFP2_VENV)/.installed
 ACK_COMPONENTS_CONTROLLER_SOURCE ?= $(firstword $(wildcard ../shared/vendor/sagemaker-controller-*.tar.gz))
 export ACK_COMPONENTS_CONTROLLER_SOURCE
 # Kubeflow Pipelines' backend and UI source (the module proxy refuses it): the pinned archive.
-ACK_COMPONENTS_KFP_SOURCE ?= $(firstword $(wildcard ../shared/vendor/kubeflow-pipelines-*.tar.gz))
+include src/ack_components_sandbox/versions.env
+ACK_COMPONENTS_KFP_SOURCE ?= $(wildcard ../shared/vendor/kubeflow-pipelines-$(KFP_VERSION).tar.gz)
 export ACK_COMPONENTS_KFP_SOURCE
 
 $(STAMP): pyproject.toml
@@ -44,20 +48,26 @@ $(KFP2_STAMP):
 
 kfp2: $(KFP2_STAMP)
 
+$(MLMD_STAMP):
+	test -x $(MLMD_VENV)/bin/python || $(PYTHON) -m venv $(MLMD_VENV)
+	$(MLMD_VENV)/bin/pip install -q --upgrade pip
+	$(MLMD_VENV)/bin/pip install -q 'ml-metadata==$(ML_METADATA_VERSION)'
+	touch $(MLMD_STAMP)
+
 controlplane:
 	bash tools/build.sh controlplane
 
 controller:
 	bash tools/build.sh controller crds
 
-# Argo Workflows (workflow-controller, argoexec) at the version KFP 1.8.5 installs.
+# Argo Workflows (workflow-controller, argoexec) at the version KFP 2.16 installs.
 argo:
 	bash tools/build.sh argo
 
-# Kubeflow Pipelines 1.8.5: the API server, persistence agent and scheduled-workflow
-# controller (Go), the UI (npm), and MariaDB as its MySQL (Debian packages, unpacked into
-# the cache, nothing installed).
-kfp:
+# Kubeflow Pipelines 2.16: the API server, persistence agent, scheduled-workflow controller,
+# the v2 engine's driver and launcher (Go), the UI (npm), MariaDB as its MySQL (Debian
+# packages, unpacked into the cache, nothing installed), and ML Metadata's store (PyPI).
+kfp: $(MLMD_STAMP)
 	bash tools/build.sh kfp kfp-ui
 	bash tools/fetch-debs.sh mariadb mariadb-server-core mariadb-client-core
 
@@ -150,4 +160,4 @@ sandbox-down: $(STAMP)
 	$(BIN)/ack-components-sandbox down
 
 clean:
-	rm -rf $(VENV) $(EMULATOR_VENV) $(KFP2_VENV) $(DIST_VENV) dist .sandbox .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(EMULATOR_VENV) $(KFP2_VENV) $(MLMD_VENV) $(DIST_VENV) dist .sandbox .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,8 @@
 #   tools/build.sh argo           Argo Workflows' workflow-controller and argoexec
 #                                 (the version KFP's backend installs)
 #   tools/build.sh kfp            the Kubeflow Pipelines backend: API server, persistence
-#                                 agent, scheduled-workflow controller
+#                                 agent, scheduled-workflow controller, and the v2 engine's
+#                                 driver and launcher
 #   tools/build.sh kfp-ui         the Kubeflow Pipelines UI (frontend/ and its server)
 #   tools/build.sh training-operator
 #                                 Kubeflow's training operator (PyTorchJob and the other
@@ -128,10 +129,6 @@ controller() {
   build "$src" ./cmd/controller "$out"
 }
 
-# Argo's module source, copied once into the cache and made buildable: the module
-# zip drops the symlink workflow/executor/os-specific/signal_linux.go (same content
-# as signal_darwin.go), and Argo's go.mod carries replace directives, so it is built
-# from this copy rather than with `go install`. Prints the directory.
 # A writable copy of a module from the Go module proxy, once, in the cache (the module
 # cache is read-only). Prints the directory. <module> <version> <dir> [fix-up function]
 module_copy() {
@@ -149,20 +146,24 @@ module_copy() {
   echo "$dir"
 }
 
-# Argo's module zip drops the symlink signal_linux.go (the same file as signal_darwin.go).
+# Argo's module zip drops the symlink signal_linux.go (the same file as signal_darwin.go),
+# in workflow/executor/os-specific (3.3) or workflow/executor/osspecific (3.7).
 argo_fixup() {
-  local os="$1/workflow/executor/os-specific"
-  [ -f "$os/signal_linux.go" ] || cp "$os/signal_darwin.go" "$os/signal_linux.go"
+  local os
+  for os in "$1/workflow/executor/os-specific" "$1/workflow/executor/osspecific"; do
+    if [ -f "$os/signal_darwin.go" ] && [ ! -f "$os/signal_linux.go" ]; then
+      cp "$os/signal_darwin.go" "$os/signal_linux.go"
+    fi
+  done
 }
 
-argo_source() {
-  module_copy github.com/argoproj/argo-workflows/v3 "$ARGO_VERSION" \
-    "$cache/src/argo-workflows-$ARGO_VERSION" argo_fixup
+argo_source() { # <version>
+  module_copy github.com/argoproj/argo-workflows/v3 "$1" "$cache/src/argo-workflows-$1" argo_fixup
 }
 
 argo() {
   local v=$ARGO_VERSION src cmd
-  src=$(argo_source)
+  src=$(argo_source "$v")
   for cmd in workflow-controller argoexec; do
     build "$src" "./cmd/$cmd" "$cache/bin/argo-$v/$cmd" \
       "-X github.com/argoproj/argo-workflows/v3.version=v$v"
@@ -187,14 +188,14 @@ pinned_source() {
   echo "$dir"
 }
 
-# KFP's tag requires its /api and /v2 modules at pseudo-versions that the archive carries
-# under required-modules/; the module proxy refuses them, so go.mod points there.
+# KFP's tag requires third_party/ml-metadata at a pseudo-version that the archive
+# carries under required-modules/ (its api/ and kubernetes_platform/ are already replaced
+# by local directories in the tag's go.mod).
 kfp_source() {
   local dir
   dir=$(pinned_source "kubeflow-pipelines-$KFP_VERSION" "${ACK_COMPONENTS_KFP_SOURCE:-}" "$KFP_SOURCE_SHA256")
-  if ! grep -q '^replace github.com/kubeflow/pipelines/api' "$dir/go.mod"; then
-    printf '\nreplace github.com/kubeflow/pipelines/api => ./required-modules/api\n' >>"$dir/go.mod"
-    printf 'replace github.com/kubeflow/pipelines/v2 => ./required-modules/v2\n' >>"$dir/go.mod"
+  if ! grep -q '^replace github.com/kubeflow/pipelines/third_party/ml-metadata' "$dir/go.mod"; then
+    printf '\nreplace github.com/kubeflow/pipelines/third_party/ml-metadata => ./required-modules/ml-metadata\n' >>"$dir/go.mod"
   fi
   echo "$dir"
 }
@@ -207,11 +208,14 @@ kfp() {
     build "$src" ./backend/src/apiserver "$out/apiserver" "-linkmode external -extldflags -static"
   GOSUMDB=off build "$src" ./backend/src/agent/persistence "$out/persistence-agent"
   GOSUMDB=off build "$src" ./backend/src/crd/controller/scheduledworkflow "$out/scheduledworkflow"
+  GOSUMDB=off build "$src" ./backend/src/v2/cmd/driver "$out/driver"
+  GOSUMDB=off build "$src" ./backend/src/v2/cmd/launcher-v2 "$out/launcher-v2"
 }
 
-# The UI: its package-lock.json names a private registry for some packages; they are
-# fetched from the registry npm is configured with. The built UI and its server, with
-# the server's dependencies, are kept; the build tree is not.
+# The UI: packages are fetched from the registry npm is configured with (the lock files'
+# addresses are rewritten to it). `npm run build` lints and type-checks before Vite builds;
+# only the build steps run here. The built UI and its server, with the server's
+# dependencies, are kept; the build tree is not.
 kfp_ui() {
   local out="$cache/kfp-ui-$KFP_VERSION" src work t0=$SECONDS
   [ -f "$out/server/dist/server.js" ] && return 0
@@ -223,14 +227,14 @@ kfp_ui() {
   work=$(mktemp -d "$cache/src/kfp-ui-build.XXXX")
   cp -r "$src/frontend/." "$work/"
   command node "$here/lib/npm-lock-registry.js" "$(npm config get registry)" \
-    "$work/package-lock.json" "$work/server/package-lock.json"
+    "$work" "$work/server" --drop fs
   echo "building the KFP UI (npm ci, npm run build)..." >&2
   # --ignore-scripts: the UI's postinstall also installs its mock backend, not needed here;
   # none of its dependencies has native code.
   (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
     && (cd "$work/server" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
     || fail_npm "the KFP UI"
-  (cd "$work" && npm run build)
+  (cd "$work" && npm run build:tailwind && npx vite build)
   (cd "$work/server" && npm run build)
   mkdir -p "$out.tmp"
   cp -r "$work/build" "$out.tmp/build"

@@ -40,12 +40,14 @@ from ack_components_sandbox.kubeflow import (
     database,
     kfp_backend,
     kfp_ui,
+    metadata,
     profile,
     training_operator,
 )
 from ack_components_sandbox.kubeflow.artifact_store import ArtifactStoreState
 from ack_components_sandbox.kubeflow.database import DatabaseState
 from ack_components_sandbox.kubeflow.kfp_ui import UIState
+from ack_components_sandbox.kubeflow.metadata import MetadataState
 
 DEFAULT_DIR = Path(".sandbox")
 REGION = "us-east-1"
@@ -265,7 +267,9 @@ def _controller_deployment(root: Path, state: dict[str, Any], client: Any, url: 
 def _pipelines(root: Path, state: dict[str, Any], client: Any, emulator_url: str) -> None:
     """On the node: the artifact store and Argo, where Argo is built (else ``argo_skipped``);
     the steps get the emulator as their AWS endpoint (the job logs they follow)."""
-    skipped = argo.unavailable()
+    skipped = argo.unavailable() or kfp_backend.unavailable()
+    if skipped is None and "cluster_dns" not in state:
+        skipped = f"no cluster DNS, which Argo's steps need: {state.get('cluster_dns_skipped')}"
     if skipped is not None:
         state["argo_skipped"] = skipped
         return
@@ -284,7 +288,7 @@ def _pipelines(root: Path, state: dict[str, Any], client: Any, emulator_url: str
             "AWS_DEFAULT_REGION": REGION,
             **controller_process.EMULATOR_CREDENTIALS,
         }
-        installed = argo.install(client, store.host, store.port, step_env)
+        installed = argo.install(client, kfp_backend.source(), store.host, store.port, step_env)
     except Exception as error:
         down(root)
         raise SandboxError(f"Argo: {error}") from error
@@ -296,9 +300,9 @@ def _pipelines(root: Path, state: dict[str, Any], client: Any, emulator_url: str
 
 
 def _kubeflow_pipelines(root: Path, state: dict[str, Any], client: Any) -> None:
-    """On the node, beside Argo: KFP's backend with its database, then its UI on the host
-    (each where built, else ``kfp_skipped`` / ``kfp_ui_skipped``)."""
-    skipped = kfp_backend.unavailable() or database.unavailable()
+    """On the node, beside Argo: KFP's backend with its database and ML Metadata, then its
+    UI on the host (each where built, else ``kfp_skipped`` / ``kfp_ui_skipped``)."""
+    skipped = kfp_backend.unavailable() or database.unavailable() or metadata.unavailable()
     if skipped is not None:
         state["kfp_skipped"] = skipped
         return
@@ -312,6 +316,12 @@ def _kubeflow_pipelines(root: Path, state: dict[str, Any], client: Any) -> None:
         )
         state["database"] = db.to_json()
         write_state(root, state)
+        mlmd = metadata.start(
+            node_state.node_ip, (db.host, db.port), root.resolve() / "logs" / "ml-metadata.log"
+        )
+        state["metadata"] = mlmd.to_json()
+        write_state(root, state)
+        workloads.apply(client, metadata.services(mlmd))
         kfp_backend.install(client, (db.host, db.port))
         api_address = kfp_backend.api_address(client)
     except Exception as error:
@@ -329,9 +339,11 @@ def _kubeflow_pipelines(root: Path, state: dict[str, Any], client: Any) -> None:
         return
     store = ArtifactStoreState.from_json(state["artifact_store"])
     try:
+        mlmd = MetadataState.from_json(state["metadata"])
         ui = kfp_ui.start(
             api_address,
             (store.host, store.port),
+            (mlmd.host, mlmd.web_port),
             root.resolve() / "kubeconfig",
             root.resolve() / "logs",
         )
@@ -358,6 +370,9 @@ def down(root: Path = DEFAULT_DIR) -> list[str]:
     if "artifact_store" in state:
         ArtifactStoreState.from_json(state["artifact_store"]).process.stop()
         stopped.append("artifact-store")
+    if "metadata" in state:
+        MetadataState.from_json(state["metadata"]).process.stop()
+        stopped.append("ml-metadata")
     if "database" in state:
         DatabaseState.from_json(state["database"]).process.stop()
         stopped.append("mariadb")
@@ -429,6 +444,9 @@ def status(root: Path = DEFAULT_DIR) -> dict[str, Any]:
     if "database" in state:
         db = DatabaseState.from_json(state["database"])
         parts["mariadb"] = db.process.is_running() and database.healthy(db)
+    if "metadata" in state:
+        mlmd = MetadataState.from_json(state["metadata"])
+        parts["ml-metadata"] = mlmd.process.is_running() and metadata.healthy(mlmd)
     if "kfp" in state:
         report["kfp"] = state["kfp"]
         for name in kfp_backend.DEPLOYMENTS:

@@ -8,6 +8,7 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+from ack_components_sandbox.base import workloads
 from ack_components_sandbox.cluster import images
 from ack_components_sandbox.kubeflow import ingress, kfp_backend, kfp_ui
 
@@ -21,22 +22,11 @@ def deployment(name: str, container: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-WGET = {
-    "exec": {
-        "command": ["wget", "-q", "-S", "-O", "-", "http://localhost:8888/apis/v1beta1/healthz"]
-    },
-    "periodSeconds": 5,
-}
 UPSTREAM = [
-    deployment("ml-pipeline", {"name": "api", "readinessProbe": WGET, "livenessProbe": WGET}),
+    deployment("ml-pipeline", {"name": "api"}),
     deployment("ml-pipeline-persistenceagent", {"name": "agent"}),
     deployment("ml-pipeline-ui", {"name": "ui"}),
-    deployment("mysql", {"name": "mysql"}),
-    {
-        "kind": "Service",
-        "metadata": {"name": "mysql"},
-        "spec": {"selector": {"app": "mysql"}, "ports": [{"port": 3306}]},
-    },
+    deployment("cache-server", {"name": "server"}),
     {"kind": "Service", "metadata": {"name": "ml-pipeline-ui"}, "spec": {}},
     {"kind": "ServiceAccount", "metadata": {"name": "ml-pipeline-persistenceagent"}},
     {"kind": "Role", "metadata": {"name": "ml-pipeline-persistenceagent-role"}},
@@ -46,12 +36,17 @@ UPSTREAM = [
     {"kind": "CustomResourceDefinition", "metadata": {"name": "scheduledworkflows.kubeflow.org"}},
     {"kind": "CustomResourceDefinition", "metadata": {"name": "workflows.argoproj.io"}},
 ]
-IPS = {"ml-pipeline": "10.0.0.5", "mysql": "10.0.0.6", "minio-service": "10.0.0.7"}
 
 
 def configured() -> dict[tuple[str, str], dict[str, Any]]:
-    docs = kfp_backend.configured(UPSTREAM, IPS, ("10.217.0.1", 40000))
+    docs = kfp_backend.configured(UPSTREAM)
     return {(d["kind"], d["metadata"]["name"]): d for d in docs}
+
+
+def args_of(name: str) -> list[str]:
+    container = configured()[("Deployment", name)]["spec"]["template"]["spec"]["containers"][0]
+    args: list[str] = container["args"]
+    return args
 
 
 def test_only_the_backend_pieces_that_run_here_are_kept() -> None:
@@ -61,45 +56,42 @@ def test_only_the_backend_pieces_that_run_here_are_kept() -> None:
         ("Deployment", "ml-pipeline"),
         ("Deployment", "ml-pipeline-persistenceagent"),
         ("Role", "ml-pipeline-persistenceagent-role"),
-        ("Service", "mysql"),
         ("ServiceAccount", "ml-pipeline-persistenceagent"),
     ]
 
 
-def test_pods_resolve_the_service_names_kfp_dials_without_cluster_dns() -> None:
-    pod = configured()[("Deployment", "ml-pipeline")]["spec"]["template"]["spec"]
-    assert pod["hostAliases"] == [
-        {"ip": "10.0.0.7", "hostnames": ["minio-service"]},
-        {"ip": "10.0.0.5", "hostnames": ["ml-pipeline"]},
-        {"ip": "10.0.0.6", "hostnames": ["mysql"]},
-    ]
-
-
-def test_wget_probes_become_the_same_http_requests() -> None:
-    container = configured()[("Deployment", "ml-pipeline")]["spec"]["template"]["spec"][
-        "containers"
-    ][0]
-    expected = {"httpGet": {"path": "/apis/v1beta1/healthz", "port": 8888}, "periodSeconds": 5}
-    assert container["readinessProbe"] == expected
-    assert container["livenessProbe"] == expected
-
-
 def test_shell_expanded_commands_become_kubernetes_expanded_args() -> None:
-    container = configured()[("Deployment", "ml-pipeline-persistenceagent")]["spec"]["template"][
-        "spec"
-    ]["containers"][0]
-    assert "--namespace=$(NAMESPACE)" in container["args"]
-    assert container["args"][-2:] == ["--numWorker", "$(NUM_WORKERS)"]
-
-
-def test_mysql_is_a_service_without_selector_in_front_of_the_hosts_mariadb() -> None:
-    service = configured()[("Service", "mysql")]
-    assert "selector" not in service["spec"]
-    assert service["spec"]["ports"] == [{"port": 3306, "targetPort": 40000}]
-    endpoints = kfp_backend.database_endpoints("10.217.0.1", 40000)
-    assert endpoints["subsets"] == [
-        {"addresses": [{"ip": "10.217.0.1"}], "ports": [{"port": 40000}]}
+    assert args_of("ml-pipeline") == [
+        "--config=/config",
+        "--sampleconfig=/config/sample_config.json",
+        "-logtostderr=true",
+        "--logLevel=$(LOG_LEVEL)",
     ]
+    agent = args_of("ml-pipeline-persistenceagent")
+    assert "--namespace=$(NAMESPACE)" in agent
+    assert agent[3:7] == ["--numWorker", "$(NUM_WORKERS)", "--executionType", "Workflow"]
+
+
+def test_a_host_process_is_a_service_without_selector_and_one_endpoint() -> None:
+    service, endpoints = workloads.host_service("mysql", "kubeflow", 3306, "10.217.0.1", 40000)
+    assert "selector" not in service["spec"]
+    assert service["spec"]["ports"] == [{"name": "http", "port": 3306, "targetPort": 40000}]
+    assert endpoints["metadata"] == {"name": "mysql", "namespace": "kubeflow"}
+    assert endpoints["subsets"] == [
+        {"addresses": [{"ip": "10.217.0.1"}], "ports": [{"name": "http", "port": 40000}]}
+    ]
+
+
+def test_a_profile_gets_what_kfps_profile_controller_gives_it_for_the_v2_engine() -> None:
+    found = {d["metadata"]["name"]: d for d in kfp_backend.profile_manifests("team-a")}
+    assert found["kfp-launcher"]["data"]["defaultPipelineRoot"] == (
+        "minio://mlpipeline/private-artifacts/team-a/v2/artifacts"
+    )
+    assert found["metadata-grpc-configmap"]["data"] == {
+        "METADATA_GRPC_SERVICE_HOST": "metadata-grpc-service.kubeflow",
+        "METADATA_GRPC_SERVICE_PORT": "8080",
+    }
+    assert {d["metadata"]["namespace"] for d in found.values()} == {"team-a"}
 
 
 def test_the_upstream_objects_are_left_unchanged() -> None:
@@ -126,7 +118,9 @@ def test_the_ingress_replaces_any_claimed_identity_and_drops_hop_by_hop_headers(
 
 
 def test_the_ui_server_gets_kfps_multi_user_settings_and_the_sandbox_addresses() -> None:
-    env = kfp_ui.environment("10.0.0.5:8888", ("10.217.0.1", 9100), Path("/s/kubeconfig"))
+    env = kfp_ui.environment(
+        "10.0.0.5:8888", ("10.217.0.1", 9100), ("10.217.0.1", 9200), Path("/s/kubeconfig")
+    )
     assert (env["ML_PIPELINE_SERVICE_HOST"], env["ML_PIPELINE_SERVICE_PORT"]) == (
         "10.0.0.5",
         "8888",
@@ -136,6 +130,10 @@ def test_the_ui_server_gets_kfps_multi_user_settings_and_the_sandbox_addresses()
         "9100",
         "",
     )
+    assert (
+        env["METADATA_ENVOY_SERVICE_SERVICE_HOST"],
+        env["METADATA_ENVOY_SERVICE_SERVICE_PORT"],
+    ) == ("10.217.0.1", "9200")
     assert env["KUBEFLOW_USERID_HEADER"] == ingress.USER_HEADER
     assert env["DEPLOYMENT"] == "KUBEFLOW"
     assert env["DISABLE_GKE_METADATA"] == "true"

@@ -5,7 +5,8 @@ Kubernetes objects), ``cluster`` (control plane, node, CRDs, images, DNS), ``aws
 SageMaker emulator and the ACK controller), ``kubeflow`` (Argo, Pipelines, the training
 operator, runs), then the package's own modules (``stack``, ``submit``, ``cli``,
 ``codegen``) and ``testing`` on top. Imports inside functions count too: a lazy import is
-still a dependency. The emulator runs in a virtualenv of its own and imports only itself.
+still a dependency. The emulator runs in a virtualenv of its own and imports only itself;
+ML Metadata's server runs by file path in another and imports nothing of the project.
 """
 
 from __future__ import annotations
@@ -74,6 +75,15 @@ def test_the_emulator_imports_only_itself() -> None:
                 i for i in imported if i != emulator and not i.startswith(emulator + ".")
             } - {f"{NAME}.aws"}
             assert outside == set(), (module, outside)
+
+
+def test_the_metadata_server_imports_nothing_of_the_project() -> None:
+    server = f"{NAME}.kubeflow.metadata_server"
+    assert GRAPH[server] == set()
+    assert not any(
+        isinstance(node, ast.ImportFrom) and node.level
+        for node in ast.walk(ast.parse(MODULES[server].read_text()))
+    )
 
 
 def test_there_is_no_import_cycle() -> None:

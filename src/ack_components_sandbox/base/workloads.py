@@ -61,3 +61,27 @@ def available(api: Any, namespace: str, name: str) -> bool:
     except (ApiException, OSError):
         return False
     return bool(status.available_replicas)
+
+
+def host_service(
+    name: str, namespace: str, port: int, host: str, target_port: int, port_name: str = "http"
+) -> list[dict[str, Any]]:
+    """A Service without selector whose one endpoint is a process on the host (the node's
+    bridge address): how pods reach the sandbox's database, object store and metadata
+    server under the Service names KFP's programs dial."""
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"ports": [{"name": port_name, "port": port, "targetPort": target_port}]},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": {"name": name, "namespace": namespace},
+            "subsets": [
+                {"addresses": [{"ip": host}], "ports": [{"name": port_name, "port": target_port}]}
+            ],
+        },
+    ]

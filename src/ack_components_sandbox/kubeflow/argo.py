@@ -1,34 +1,38 @@
-"""Argo Workflows on the sandbox's node, installed as Kubeflow Pipelines 1.8.5 installs it.
+"""Argo Workflows on the sandbox's node, installed as Kubeflow Pipelines 2.16 installs it.
 
-KFP v1 compiles a pipeline to an Argo Workflow; Argo's workflow-controller starts a pod
-per step, and its executor (``argoexec``, emissary mode) runs the step's command, then
-hands the step's outputs to the next step and archives them in the artifact store.
-This module deploys that on the sandbox, the way KFP's own manifests do
-(``manifests/kustomize/third-party/argo`` of KFP 1.8.5 over Argo's upstream ones):
+KFP compiles a pipeline to an Argo Workflow (SDK 1.8 on the client, the API server for
+SDK 2's pipelines); Argo's workflow-controller starts a pod per step, and its executor
+(``argoexec``, emissary) runs the step's command, then hands the step's outputs to the
+next step and archives them in the artifact store. This module deploys that on the
+sandbox, the way KFP's own manifests do (``manifests/kustomize/third-party/argo`` of KFP
+2.16.1 over Argo's upstream ones):
 
-- Argo v3.3.8, the version KFP 1.8.5 installs, built from its pinned Go module
-  (``tools/build.sh argo``), each program the only file of a local image named as
-  KFP names it (``gcr.io/ml-pipeline/...:v3.3.8-license-compliance``), so the
-  manifests run unchanged and nothing is pulled;
-- in the ``kubeflow`` namespace: Argo's CRDs (upstream ``crds/minimal``), its
-  ServiceAccount, Roles and ClusterRole (upstream ``workflow-controller-rbac``),
-  the ``workflow-controller-configmap`` with KFP's settings (emissary executor, the
-  artifact repository ``mlpipeline`` behind ``minio-service`` with the
-  ``mlpipeline-minio-artifact`` secret, logs archived) and the Deployment;
-- in the profile namespace: the artifact secret (KFP's profile controller copies it
-  there) and Argo's executor Role (``workflowtaskresults`` create/patch), bound to
-  ``default-editor`` beside the components' own Role.
+- Argo v3.7.3, the version KFP 2.16 installs, built from its pinned Go module
+  (``tools/build.sh argo``), each program the only file of a local image named as KFP's
+  manifests name it (``quay.io/argoproj/workflow-controller:v3.7.3``), so the manifests
+  run unchanged and nothing is pulled;
+- in the ``kubeflow`` namespace: Argo's CRDs (upstream ``base/crds/minimal``), its
+  ServiceAccount, Roles and ClusterRole (upstream ``cluster-install-no-crds/
+  workflow-controller-rbac``), KFP's ``workflow-controller-configmap`` (the artifact
+  repository ``mlpipeline`` behind ``seaweedfs.kubeflow:9000`` with the
+  ``mlpipeline-minio-artifact`` secret, logs archived; the executor's security context)
+  and the Deployment with KFP's patch;
+- in the profile namespace, what KFP's profile controller puts there: the artifact
+  secret and the ``artifact-repositories`` ConfigMap; and Argo's executor Role
+  (``workflowtaskresults`` create/patch), bound to ``default-editor`` beside the
+  components' own Role.
 
-Three sandbox differences, all said here: the node has no cluster DNS, so the artifact
-repository's endpoint is ``minio-service``'s cluster IP rather than its DNS name;
-``DEFAULT_REQUEUE_TIME`` is 2 s (Argo's default, 10 s, is the pause between steps); and
-every step's main container gets the sandbox's AWS account in its environment (the
-emulator's endpoint and keys), where pods on AWS get theirs from IRSA.
+Two sandbox differences, both said here: ``DEFAULT_REQUEUE_TIME`` is 2 s (Argo's
+default, 10 s, is the pause between steps); and every step's main container gets the
+sandbox's AWS account in its environment (the emulator's endpoint and keys), where pods
+on AWS get theirs from IRSA.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -42,14 +46,14 @@ ARTIFACT_SECRET = "mlpipeline-minio-artifact"
 ARTIFACT_BUCKET = "mlpipeline"
 #: KFP's MinIO credentials (``third-party/minio/base/mlpipeline-minio-artifact-secret.yaml``).
 ARTIFACT_KEYS = {"accesskey": "minio", "secretkey": "minio123"}
-ARTIFACT_SERVICE = "minio-service"
+#: KFP's object store Service (SeaweedFS in KFP's manifests; here ``artifact_store.py``).
+ARTIFACT_SERVICE = "seaweedfs"
 ARTIFACT_PORT = 9000
-#: KFP's key layout for archived outputs (its configmap patch).
-KEY_FORMAT = (
-    "artifacts/{{workflow.name}}/{{workflow.creationTimestamp.Y}}/"
-    "{{workflow.creationTimestamp.m}}/{{workflow.creationTimestamp.d}}/{{pod.name}}"
-)
+#: Where pods reach it, by cluster DNS, as KFP's manifests say it.
+ARTIFACT_ENDPOINT = f"{ARTIFACT_SERVICE}.{NAMESPACE}:{ARTIFACT_PORT}"
 REQUEUE_TIME = "2s"
+#: The values of the kustomize parameters in KFP's Argo patches.
+KFP_PARAMETERS = {"$(kfp-namespace)": NAMESPACE, "$(kfp-artifact-bucket-name)": ARTIFACT_BUCKET}
 
 
 PART = binaries.BuiltPart(
@@ -64,7 +68,7 @@ version, source, program, unavailable = PART.version, PART.source, PART.program,
 
 
 def image_name(program: str) -> str:
-    return f"gcr.io/ml-pipeline/{program}:v{version()}-license-compliance"
+    return f"quay.io/argoproj/{program}:v{version()}"
 
 
 def argo_images() -> list[images.Image]:
@@ -92,41 +96,58 @@ def crds() -> list[dict[str, Any]]:
     return _upstream("base/crds/minimal")
 
 
-def config_map(artifact_endpoint: str, step_env: dict[str, str] | None = None) -> dict[str, Any]:
-    """``workflow-controller-configmap`` as KFP 1.8.5 patches it; ``step_env`` is set in
-    every step's main container (``mainContainer``): the sandbox's AWS account, where a
-    cluster on AWS gives pods theirs through IRSA."""
+def _kfp_patch(kfp_source: Path, name: str) -> dict[str, Any]:
+    """One of KFP's patches over Argo's manifests (in KFP's source), its kustomize
+    parameters filled in."""
+    path = kfp_source / "manifests" / "kustomize" / "third-party" / "argo" / "base" / name
+    text = path.read_text()
+    for parameter, value in KFP_PARAMETERS.items():
+        text = text.replace(parameter, value)
+    patch: dict[str, Any] = yaml.safe_load(text)
+    return patch
+
+
+def config_map(kfp_source: Path, step_env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``workflow-controller-configmap`` as KFP 2.16 writes it; ``step_env`` is set in every
+    step's main container (``mainContainer``): the sandbox's AWS account, where a cluster on
+    AWS gives pods theirs through IRSA."""
+    doc = _kfp_patch(kfp_source, "workflow-controller-configmap-patch.yaml")
+    doc["metadata"] = {"name": "workflow-controller-configmap", "namespace": NAMESPACE}
+    if step_env:
+        env = [{"name": name, "value": value} for name, value in sorted(step_env.items())]
+        doc["data"]["mainContainer"] = yaml.safe_dump({"env": env}, sort_keys=False)
+    return doc
+
+
+def artifact_repositories(namespace: str) -> dict[str, Any]:
+    """The profile namespace's default artifact repository, as KFP's profile controller
+    writes it (``sync.py``): the same store, under the namespace's private prefix."""
+    key = (
+        f"private-artifacts/{namespace}/{{{{workflow.name}}}}/{{{{workflow.creationTimestamp.Y}}}}/"
+        "{{workflow.creationTimestamp.m}}/{{workflow.creationTimestamp.d}}/{{pod.name}}"
+    )
     repository = {
         "archiveLogs": True,
         "s3": {
-            "endpoint": artifact_endpoint,
+            "endpoint": f"{ARTIFACT_SERVICE}.{NAMESPACE}.svc.cluster.local:{ARTIFACT_PORT}",
             "bucket": ARTIFACT_BUCKET,
-            "keyFormat": KEY_FORMAT,
+            "keyFormat": key,
             "insecure": True,
             "accessKeySecret": {"name": ARTIFACT_SECRET, "key": "accesskey"},
             "secretKeySecret": {"name": ARTIFACT_SECRET, "key": "secretkey"},
         },
     }
-    executor = {
-        "imagePullPolicy": "IfNotPresent",
-        "resources": {
-            "requests": {"cpu": "0.01", "memory": "32Mi"},
-            "limits": {"cpu": "0.5", "memory": "512Mi"},
-        },
-    }
-    data = {
-        "containerRuntimeExecutor": "emissary",
-        "artifactRepository": yaml.safe_dump(repository, sort_keys=False),
-        "executor": yaml.safe_dump(executor, sort_keys=False),
-    }
-    if step_env:
-        env = [{"name": name, "value": value} for name, value in sorted(step_env.items())]
-        data["mainContainer"] = yaml.safe_dump({"env": env}, sort_keys=False)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {"name": "workflow-controller-configmap", "namespace": NAMESPACE},
-        "data": data,
+        "metadata": {
+            "name": "artifact-repositories",
+            "namespace": namespace,
+            "annotations": {
+                "workflows.argoproj.io/default-artifact-repository": "default-namespaced"
+            },
+        },
+        "data": {"default-namespaced": json.dumps(repository)},
     }
 
 
@@ -144,15 +165,15 @@ def namespace() -> dict[str, Any]:
 
 
 def controller_manifests(
-    artifact_endpoint: str, step_env: dict[str, str] | None = None
+    kfp_source: Path, step_env: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     """Argo's controller in ``kubeflow``: namespaced objects get the namespace, the
-    cluster role binding names the service account there, the Deployment runs KFP's
-    images and arguments."""
+    cluster role binding names the service account there, the Deployment runs with KFP's
+    patch (images, arguments, security context, resources)."""
     docs: list[dict[str, Any]] = []
     for doc in [
         *_upstream("base/workflow-controller"),
-        *_upstream("cluster-install/workflow-controller-rbac"),
+        *_upstream("cluster-install-no-crds/workflow-controller-rbac"),
     ]:
         kind = doc["kind"]
         if kind in ("ConfigMap", "Service") or doc["metadata"]["name"].startswith("argo-aggregate"):
@@ -162,24 +183,21 @@ def controller_manifests(
         for subject in doc.get("subjects", []):
             subject["namespace"] = NAMESPACE
         if kind == "Deployment":
-            container = doc["spec"]["template"]["spec"]["containers"][0]
-            container["image"] = image_name("workflow-controller")
-            container["args"] = [
-                "--configmap",
-                "workflow-controller-configmap",
-                "--executor-image",
-                image_name("argoexec"),
-            ]
+            patch = _kfp_patch(kfp_source, "workflow-controller-deployment-patch.yaml")
+            patch = patch["spec"]["template"]
+            pod = doc["spec"]["template"]["spec"]
+            pod["securityContext"] = patch["spec"]["securityContext"]
+            container = pod["containers"][0]
+            container.update(patch["spec"]["containers"][0])
             container["env"].append({"name": "DEFAULT_REQUEUE_TIME", "value": REQUEUE_TIME})
-            container["resources"] = {"requests": {"cpu": "100m", "memory": "200Mi"}}
         docs.append(doc)
-    docs += [config_map(artifact_endpoint, step_env), secret(NAMESPACE)]
+    docs += [config_map(kfp_source, step_env), secret(NAMESPACE)]
     return docs
 
 
 def profile_manifests() -> list[dict[str, Any]]:
-    """In the profile namespace: the artifact secret and Argo's emissary executor Role,
-    bound to the steps' service account."""
+    """In the profile namespace: the artifact secret and repository, and Argo's emissary
+    executor Role, bound to the steps' service account."""
     role = _upstream("quick-start/base/executor/emissary/executor-role.yaml")[0]
     role["metadata"] = {"name": "argo-executor", "namespace": profile.NAMESPACE}
     binding = {
@@ -199,28 +217,7 @@ def profile_manifests() -> list[dict[str, Any]]:
             }
         ],
     }
-    return [secret(profile.NAMESPACE), role, binding]
-
-
-def artifact_service(host_ip: str, port: int) -> list[dict[str, Any]]:
-    """``minio-service`` in ``kubeflow``: a Service without selector whose one endpoint
-    is the artifact store on the host."""
-    return [
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": ARTIFACT_SERVICE, "namespace": NAMESPACE},
-            "spec": {"ports": [{"name": "http", "port": ARTIFACT_PORT, "targetPort": port}]},
-        },
-        {
-            "apiVersion": "v1",
-            "kind": "Endpoints",
-            "metadata": {"name": ARTIFACT_SERVICE, "namespace": NAMESPACE},
-            "subsets": [
-                {"addresses": [{"ip": host_ip}], "ports": [{"name": "http", "port": port}]}
-            ],
-        },
-    ]
+    return [secret(profile.NAMESPACE), artifact_repositories(profile.NAMESPACE), role, binding]
 
 
 @dataclass(frozen=True)
@@ -231,23 +228,23 @@ class ArgoState:
 
 def install(
     api: Any,
+    kfp_source: Path,
     artifact_host: str,
     artifact_port: int,
     step_env: dict[str, str] | None = None,
     timeout: float = 120.0,
 ) -> ArgoState:
     """Argo's CRDs, the artifact service, the controller and the profile's part; waits
-    until the workflow-controller is available. ``step_env``: see ``config_map``."""
-    from kubernetes import client
-
+    until the workflow-controller is available. ``kfp_source``: KFP's source, whose
+    manifests patch Argo's; ``step_env``: see ``config_map``."""
     from ack_components_sandbox.cluster import crds as crd_install
 
     crd_install.install(api, crds())
-    applied = workloads.apply(api, [namespace(), *artifact_service(artifact_host, artifact_port)])
-    service = client.CoreV1Api(api).read_namespaced_service(ARTIFACT_SERVICE, NAMESPACE)
-    endpoint = f"{service.spec.cluster_ip}:{ARTIFACT_PORT}"  # no cluster DNS on the node
-    applied += workloads.apply(
-        api, [*controller_manifests(endpoint, step_env), *profile_manifests()]
+    store = workloads.host_service(
+        ARTIFACT_SERVICE, NAMESPACE, ARTIFACT_PORT, artifact_host, artifact_port
     )
+    applied = workloads.apply(api, [namespace(), *store])
+    controller = controller_manifests(kfp_source, step_env)
+    applied += workloads.apply(api, [*controller, *profile_manifests()])
     workloads.wait_available(api, NAMESPACE, "workflow-controller", timeout)
-    return ArgoState(endpoint, tuple(applied))
+    return ArgoState(ARTIFACT_ENDPOINT, tuple(applied))

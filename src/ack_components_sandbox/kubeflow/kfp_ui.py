@@ -1,9 +1,10 @@
 """The Kubeflow Pipelines UI, served by the sandbox at a local address.
 
-KFP's UI is a React app and a Node.js server (``frontend/`` of KFP 1.8.5, built by
-``tools/build.sh kfp-ui``). The server serves the app, proxies ``/apis/v1beta1`` to the
-API server, reads pod logs through the Kubernetes API (archived logs from the artifact
-store once a pod is gone) and artifacts from the artifact store. KFP runs it as the
+KFP's UI is a React app and a Node.js server (``frontend/`` of KFP 2.16.1, built by
+``tools/build.sh kfp-ui``). The server serves the app, proxies ``/apis/v1beta1`` and
+``/apis/v2beta1`` to the API server and ``/ml_metadata`` (grpc-web) to ML Metadata,
+reads pod logs through the Kubernetes API (archived logs from the artifact store once a
+pod is gone) and artifacts from the artifact store. KFP runs it as the
 ``ml-pipeline-ui`` Deployment; the sandbox runs the same server on the host with the
 settings KFP's multi-user manifests give it, and puts ``ingress.py`` in front of it as
 Kubeflow puts its authenticating ingress: the printed address is the ingress's.
@@ -62,11 +63,16 @@ def unavailable() -> str | None:
     return None
 
 
-def environment(api_address: str, store: tuple[str, int], kubeconfig: Path) -> dict[str, str]:
+def environment(
+    api_address: str, store: tuple[str, int], metadata_web: tuple[str, int], kubeconfig: Path
+) -> dict[str, str]:
     """The UI server's settings: KFP's multi-user ones (its Deployment's ``env``), with the
-    addresses of the sandbox's API server and artifact store (pure)."""
+    addresses of the sandbox's API server, artifact store and ML Metadata's grpc-web (pure)."""
     api_host, _, api_port = api_address.rpartition(":")
     return {
+        "METADATA_ENVOY_SERVICE_SERVICE_HOST": metadata_web[0],
+        "METADATA_ENVOY_SERVICE_SERVICE_PORT": str(metadata_web[1]),
+        "FRONTEND_SERVER_NAMESPACE": "kubeflow",
         "ML_PIPELINE_SERVICE_HOST": api_host,
         "ML_PIPELINE_SERVICE_PORT": api_port,
         "MINIO_HOST": store[0],
@@ -85,7 +91,12 @@ def environment(api_address: str, store: tuple[str, int], kubeconfig: Path) -> d
 
 
 def start(
-    api_address: str, store: tuple[str, int], kubeconfig: Path, logs: Path, timeout: float = 60.0
+    api_address: str,
+    store: tuple[str, int],
+    metadata_web: tuple[str, int],
+    kubeconfig: Path,
+    logs: Path,
+    timeout: float = 60.0,
 ) -> UIState:
     """The UI server on a free loopback port, then the ingress in front of it."""
     missing = unavailable()
@@ -95,7 +106,7 @@ def start(
     if node is None:
         raise binaries.MissingPrerequisite("the KFP UI's server needs Node.js (node) on PATH")
     ui_port, ingress_port = free_port(), free_port()
-    env = {**os.environ, **environment(api_address, store, kubeconfig)}
+    env = {**os.environ, **environment(api_address, store, metadata_web, kubeconfig)}
     server = spawn(
         "kfp-ui",
         [
