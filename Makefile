@@ -7,9 +7,9 @@ STAMP := $(VENV)/.installed
 # The SageMaker emulator runs from its own venv: moto[server] needs pydantic 2, kfp 1.8 needs <2.
 EMULATOR_VENV := .venv-emulator
 EMULATOR_STAMP := $(EMULATOR_VENV)/.installed
-# KFP SDK v2, only to check that the components load and compile there too.
+# KFP SDK 2 (KFP_SDK2_VERSION in versions.env): SDK 2 pipelines are compiled there.
 KFP2_VENV := .venv-kfp2
-KFP2_STAMP := $(KFP2_VENV)/.installed
+KFP2_STAMP = $(KFP2_VENV)/.installed-$(KFP_SDK2_VERSION)
 # ML Metadata's store for the sandbox's KFP: ml-metadata pins protobuf 4 and its own grpcio.
 MLMD_VENV := .venv-mlmd
 MLMD_STAMP := $(MLMD_VENV)/.installed
@@ -43,7 +43,7 @@ emulator: $(EMULATOR_STAMP)
 $(KFP2_STAMP):
 	test -x $(KFP2_VENV)/bin/python || $(PYTHON) -m venv $(KFP2_VENV)
 	$(KFP2_VENV)/bin/pip install -q --upgrade pip
-	$(KFP2_VENV)/bin/pip install -q 'kfp==2.17.0'
+	$(KFP2_VENV)/bin/pip install -q 'kfp==$(KFP_SDK2_VERSION)'
 	touch $(KFP2_STAMP)
 
 kfp2: $(KFP2_STAMP)

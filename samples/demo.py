@@ -152,7 +152,7 @@ def deploy_through_kfp(root: Path, ui_url: str) -> None:
     )
     print(f"run {created.run_id}; followed through the KFP API:", flush=True)
     api = config.new_client_from_config(config_file=str(root / "kubeconfig"))
-    run = kfp_runs.KfpRun(api, client, profile.NAMESPACE, created.run_id)
+    run = kfp_runs.KfpRun(api, kfp_runs.RestApi(ui_url), profile.NAMESPACE, created.run_id)
     started = time.monotonic()
     final = run.follow(900.0, echo=lambda line: print(line, flush=True))
     phase = final["status"]["phase"]

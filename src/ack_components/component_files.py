@@ -213,7 +213,7 @@ validates it against the CRD schema, applies it, and watches `.status` until
 
 - outputs are written as KFP types them: a String output is its text (empty when
   missing), so it can be placed inside the next step's JSON input; JsonObject and
-  JsonArray outputs are JSON (`null` when missing);
+  JsonArray outputs are JSON (`{{}}` or `[]` when missing);
 {_naming(kind)}
 - an unknown field, a wrong type or a bad name fails before anything is created,
   naming the input and the JSON path;

@@ -210,6 +210,10 @@ MODEL_ARTIFACTS_OUTPUT = Output(
 
 #: A pipeline-engine placeholder left as it was: the engine did not substitute it.
 UNSUBSTITUTED = re.compile(r"\{\{[^}]*\}\}")
+#: A KFP v2 placeholder (``{{$.inputs.parameters['pipelinechannel--bucket']}}``). KFP 2.16's
+#: launcher fills one nested in another input's value (a pipeline value inside a dict, a
+#: list or an f-string) only when its map order happens to substitute the outer one first.
+V2_PLACEHOLDER = re.compile(r"\{\{\$\.[^}]*\}\}")
 
 SAGEMAKER_RESOURCE_NAME = Output(
     "sagemaker_resource_name", STRING, "The name of the SageMaker resource (given or derived)."
@@ -373,7 +377,26 @@ def parse_inputs(
             continue
         if spec.required and values[spec.name] is NOT_SET:
             errors.append(f"input {spec.name} is required")
+        errors += [
+            f"input {spec.name}: {path} is {_shown(text)}, a KFP v2 placeholder the launcher "
+            "left unsubstituted (KFP 2.16 fills a pipeline value nested in a dict, a list or "
+            "an f-string only by chance): pass the whole value from a pipeline parameter or "
+            "a step's output"
+            for path, text in placeholders_left(values[spec.name])
+        ]
     return values, errors
+
+
+def placeholders_left(value: Any, path: str = "$") -> list[tuple[str, str]]:
+    """Each string in ``value`` (at any depth) that still holds a KFP v2 placeholder, with
+    its JSON path."""
+    if isinstance(value, str):
+        return [(path, value)] if V2_PLACEHOLDER.search(value) else []
+    if isinstance(value, dict):
+        return [f for k, v in value.items() for f in placeholders_left(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [f for i, v in enumerate(value) for f in placeholders_left(v, f"{path}[{i}]")]
+    return []
 
 
 def refuse(errors: list[str]) -> None:

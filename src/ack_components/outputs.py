@@ -7,8 +7,9 @@ written as KFP writes its type: a ``String`` is its bare text, ``Integer``,
 bool), ``JsonObject``/``JsonArray`` JSON. Argo pastes an output file's text
 where the next step refers to it, so ``{"ModelName": "{{output}}"}`` in a JSON
 input stays valid JSON only if a String output carries no quotes of its own.
-A missing value is an empty file (``null`` for the JSON types, which our JSON
-inputs read as "not set"), so outputs chain into inputs unchanged.
+A missing value is an empty file, or for the JSON types ``{}`` and ``[]``: what our
+JSON inputs read as "not set" (their defaults), so outputs chain into inputs unchanged,
+and what KFP v2's launcher accepts as a struct or list parameter (it refuses ``null``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ack_components import interface, schema
+from ack_components import interface, kfp_v2, schema
 from ack_components.interface import (
     BOOL,
     FLOAT,
@@ -64,15 +65,19 @@ def values(
 def text(output: Output, value: Any) -> str:
     """An output's file text for ``value`` (None: the field is absent)."""
     if output.type in (JSON_OBJECT, JSON_ARRAY):
-        return json.dumps(value, sort_keys=True)
+        return json.dumps(_empty_json(output) if value is None else value, sort_keys=True)
     # A number or bool as Python writes it (True, 3, 0.5): KFP v1's serialisers are str().
     return "" if value is None else str(value)
+
+
+def _empty_json(output: Output) -> Any:
+    return {} if output.type == JSON_OBJECT else []
 
 
 def read(output: Output, written: str) -> Any:
     """The value an output file holds, decoded by its type: what a consumer in Python sees.
 
-    A String is its text ("" when absent); the JSON types are JSON (None when absent);
+    A String is its text ("" when absent); the JSON types are JSON (``{}``/``[]`` when absent);
     numbers and booleans are decoded, None when the file is empty."""
     if output.type in (JSON_OBJECT, JSON_ARRAY):
         return json.loads(written)
@@ -122,9 +127,12 @@ def directory_paths(outputs: tuple[Output, ...], directory: Path) -> dict[str, P
 
 
 def write(texts: dict[str, str], paths: dict[str, Path]) -> None:
-    """Write each text to its path (parents created); names without a path are skipped."""
-    for output_name, text in texts.items():
-        path = paths.get(output_name)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+    """Write each text to its path (parents created); names without a path are skipped.
+    Under KFP's v2 engine the metrics also go where its launcher reads them (``kfp_v2``)."""
+    files = {paths[name]: text for name, text in texts.items() if name in paths}
+    recorded = kfp_v2.executor_output(paths.get(METRICS.name), texts.get(METRICS.name))
+    if recorded is not None:
+        files[recorded[0]] = recorded[1]
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)

@@ -299,7 +299,7 @@ def run(
 
 def _outputs_without_verdict(kind: Kind, message: str, code: int) -> dict[str, str]:
     """Every output of a step that ended before its resource had a verdict: each value
-    empty (``null`` for JSON), no metrics, and the summary card saying why. Without the
+    empty (``{}`` or ``[]`` for JSON), no metrics, and the summary card saying why. Without the
     files Argo would print a "cannot save artifact" error per output after the step's
     own last line, and the UI would show only the exit code."""
     texts = outputs.values(interface.outputs(kind, schema.bundled(kind.name)), {}, None)

@@ -1,7 +1,8 @@
 """`ack-components-sandbox run PIPELINE.py`: a pipeline file run on the sandbox, as a user runs it.
 
-It compiles the file (kfp 1.8), submits it through the KFP API server where the sandbox has
-one (else to Argo directly, or with ``--argo``), prints each step's phase as it changes and
+It compiles the file (kfp 1.8; with ``--v2``, KFP SDK 2, and the run goes to KFP's v2
+engine), submits it through the KFP API server where the sandbox has one (else an SDK 1.8
+pipeline goes to Argo directly, or with ``--argo``), prints each step's phase as it changes and
 the values each step hands on, and ends with the run's phase: exit 0 when it Succeeded. A
 failed step's last log lines are printed. Ctrl-C (or SIGTERM) terminates the run the way
 KFP's "terminate" does. The parts are ``kubeflow.pipelines`` and ``kubeflow.kfp_runs``;
@@ -43,8 +44,8 @@ def _parameters(pairs: Sequence[str]) -> dict[str, str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="ack-components-sandbox run",
-        description="Compile a KFP v1 pipeline file and run it on the sandbox: through the "
-        "KFP API server where the sandbox has one, else on its Argo.",
+        description="Compile a KFP pipeline file and run it on the sandbox: through the "
+        "KFP API server where the sandbox has one, else (SDK 1.8 only) on its Argo.",
         allow_abbrev=False,
     )
     parser.add_argument("pipeline", type=Path, help="a Python file defining a @dsl.pipeline")
@@ -55,6 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=None,
         help="give every step Argo's retryStrategy with this limit",
+    )
+    parser.add_argument(
+        "--v2",
+        action="store_true",
+        help="an SDK 2 pipeline: compile it with KFP SDK 2 and run it on KFP's v2 engine",
     )
     parser.add_argument(
         "--argo",
@@ -72,31 +78,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     ui_url = stack.read_state(Path(args.dir)).get("kfp_ui", {}).get("url")
     run: FollowedRun
+    run_name = f"{args.pipeline.stem} {time.strftime('%Y-%m-%d %H:%M:%S')}"
     try:
         parameters = _parameters(args.parameters)
-        workflow = prepared(
-            compile_file(args.pipeline, args.function), parameters, retries=args.retries
-        )
         api = config.new_client_from_config(config_file=str(kubeconfig))
-        if ui_url and not args.argo:
-            run = kfp_runs.KfpRun.submit(
-                api,
-                kfp_runs.client(ui_url, profile.NAMESPACE),
-                workflow,
-                parameters,
-                profile.NAMESPACE,
-                f"{args.pipeline.stem} {time.strftime('%Y-%m-%d %H:%M:%S')}",
+        if args.v2 and (args.argo or args.retries is not None or not ui_url):
+            raise PipelineError(
+                "--v2 runs through the KFP API server only (no --argo, no --retries: an SDK 2 "
+                "pipeline sets its retries with .set_retry)"
             )
-            created = run.read().get("metadata", {}).get("name", "")
+        if args.v2:
+            spec = kfp_runs.compile_v2(args.pipeline, args.function)
+            kfp_run = kfp_runs.KfpRun.submit_v2(
+                api, ui_url, spec, parameters, profile.NAMESPACE, run_name
+            )
+        else:
+            workflow = prepared(
+                compile_file(args.pipeline, args.function), parameters, retries=args.retries
+            )
+            if not ui_url or args.argo:
+                run = Run.submit(api, workflow, profile.NAMESPACE)
+                print(
+                    f"run {run.name}: workflow {run.name} in namespace {run.namespace}", flush=True
+                )
+            else:
+                kfp_run = kfp_runs.KfpRun.submit(
+                    api, ui_url, workflow, parameters, profile.NAMESPACE, run_name
+                )
+        if ui_url and not args.argo:
+            created = kfp_run.read().get("metadata", {}).get("name", "")
             print(
-                f"run {run.name} in Kubeflow Pipelines: workflow {created} "
-                f"in namespace {run.namespace}",
+                f"run {kfp_run.name} in Kubeflow Pipelines ({kfp_run.engine} engine): workflow "
+                f"{created} in namespace {kfp_run.namespace}",
                 flush=True,
             )
-            print(f"  {ui_url}/#/runs/details/{run.name}", flush=True)
-        else:
-            run = Run.submit(api, workflow, profile.NAMESPACE)
-            print(f"run {run.name}: workflow {run.name} in namespace {run.namespace}", flush=True)
+            print(f"  {ui_url}/#/runs/details/{kfp_run.name}", flush=True)
+            run = kfp_run
     except PipelineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -94,7 +94,7 @@ def test_model_config_and_endpoint_deploy_in_a_chain(harness: Harness) -> None:
     assert "Creating" in log
     assert endpoint.output("endpoint_status") == "InService"
     # Declared for upstream pipelines; this CRD has no such field.
-    assert endpoint.output("pending_deployment_summary") is None
+    assert endpoint.output("pending_deployment_summary") == {}
 
 
 def test_a_model_cannot_change_under_its_name(harness: Harness) -> None:

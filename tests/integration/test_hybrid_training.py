@@ -153,8 +153,8 @@ def test_stopping_the_run_deletes_the_pytorchjob_and_its_pods(
         lambda: sorted(p.status.phase for p in pods_of(api, job)) == ["Running", "Running"],
         timeout=300,
     )
-    kfp_client = kfp_runs.client(sandbox["kfp_ui"]["url"], NAMESPACE)
-    kfp_runs.KfpRun(api, kfp_client, NAMESPACE, run_id).terminate()
+    rest = kfp_runs.RestApi(sandbox["kfp_ui"]["url"])
+    kfp_runs.KfpRun(api, rest, NAMESPACE, run_id).terminate()
     done = following.finished(timeout=300)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"step {PYTORCH_STEP}: Failed" in done.stdout

@@ -260,7 +260,8 @@ def test_terminating_the_run_from_the_kfp_api_stops_the_job_within_the_grace_per
         ),
     )
     terminated = time.time()
-    kfp_runs.KfpRun(api, kfp_client, NAMESPACE, run_id).terminate()  # KFP's TerminateRun
+    rest = kfp_runs.RestApi(sandbox["kfp_ui"]["url"])
+    kfp_runs.KfpRun(api, rest, NAMESPACE, run_id).terminate()  # KFP's TerminateRun
     done = following.finished(timeout=300)
     stdout = done.stdout
     assert done.returncode == 1, stdout + done.stderr

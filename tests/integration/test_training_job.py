@@ -67,7 +67,7 @@ def test_completed_job_exits_0_and_writes_each_output_by_its_type(harness: Harne
     assert run.written("sagemaker_resource_name") == "kmeans-ok"
     assert run.written("failure_reason") == ""
     assert json.loads(run.written("model_artifacts")) == {"s3ModelArtifacts": ARTIFACTS}
-    assert run.written("warm_pool_status") == "null"
+    assert run.written("warm_pool_status") == "{}"
     ui = run.output("mlpipeline-ui-metadata.json")
     assert ui_summary.escape(ARTIFACTS) in ui["outputs"][0]["source"]
 

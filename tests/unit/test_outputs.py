@@ -23,7 +23,9 @@ def test_string_outputs_are_bare_text_and_absent_ones_empty() -> None:
     assert texts["sagemaker_resource_name"] == "kmeans-job"
     assert texts["failure_reason"] == ""
     assert json.loads(texts["model_artifacts"]) == {"s3ModelArtifacts": "s3://b"}
-    assert texts["debug_rule_evaluation_statuses"] == "null"
+    # An absent JSON value is the input's own "not set", and a list KFP v2's launcher takes.
+    assert texts["debug_rule_evaluation_statuses"] == "[]"
+    assert texts["warm_pool_status"] == "{}"
 
 
 @pytest.mark.parametrize(
