@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ack_components import kfp_v2
+
 if TYPE_CHECKING:
     from ack_components.interface import Input
     from ack_components.kinds import Kind
@@ -203,7 +205,7 @@ def _kind_command(command: str, argv: Sequence[str]) -> int:
         return EXIT_USAGE
     where += f" {kind.name}"
     try:
-        return handler(kind, argv[1:])
+        return handler(kind, kfp_v2.resolved_arguments(list(argv[1:])))
     except UsageError as error:
         print(f"{where}: error: {error} (`{where} --help` lists its inputs)", file=sys.stderr)
         return EXIT_USAGE

@@ -109,7 +109,7 @@ def hybrid(sandbox: dict[str, Any], *parameters: str) -> list[str]:
 def step_log(api: Any, stdout: str, step_name: str) -> str:
     workflow = pipelines.Run(api, NAMESPACE, workflow_name(stdout)).read()
     step = next(s for s in pipelines.steps(workflow) if s.name == step_name)
-    return str(client.CoreV1Api(api).read_namespaced_pod_log(step.id, NAMESPACE, container="main"))
+    return str(client.CoreV1Api(api).read_namespaced_pod_log(step.pod, NAMESPACE, container="main"))
 
 
 def pytorchjobs(api: Any) -> list[dict[str, Any]]:

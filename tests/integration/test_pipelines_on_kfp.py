@@ -323,9 +323,9 @@ def test_the_deploy_sample_runs_to_succeeded_through_kfp(
     assert config_name in [e["spec"]["endpointConfigName"] for e in endpoints]
 
     # Outputs, UI metadata and logs archived where KFP's UI reads them.
-    objects = archived(sandbox, f"artifacts/{name}/")
+    objects = archived(sandbox, f"private-artifacts/{NAMESPACE}/{name}/")
     model_pod = next(
-        s.id for s in pipelines.steps(workflow(api, name)) if s.name == "sagemaker-model"
+        s.pod for s in pipelines.steps(workflow(api, name)) if s.name == "sagemaker-model"
     )
     prefix = next(k for k in objects if f"/{model_pod}/" in k).rsplit("/", 1)[0]
     metadata = json.loads(untar_one(objects[f"{prefix}/mlpipeline-ui-metadata.tgz"]))
@@ -386,14 +386,14 @@ def test_a_refused_step_ends_with_its_reason_and_shows_it_on_its_card(
     assert "did you mean 'instanceCount'?" in step.message, step.message
     core = client.CoreV1Api(api)
     for container in ("main", "wait"):
-        log = core.read_namespaced_pod_log(step.id, NAMESPACE, container=container)
+        log = core.read_namespaced_pod_log(step.pod, NAMESPACE, container=container)
         assert "cannot save" not in log, (container, log)
-    statuses = core.read_namespaced_pod(step.id, NAMESPACE).status.container_statuses
+    statuses = core.read_namespaced_pod(step.pod, NAMESPACE).status.container_statuses
     exits = {c.name: c.state.terminated.exit_code for c in statuses}
     assert exits == {"main": 2, "wait": 0}, exits
 
-    objects = archived(sandbox, f"artifacts/{name}/")
-    prefix = next(k for k in objects if f"/{step.id}/" in k).rsplit("/", 1)[0]
+    objects = archived(sandbox, f"private-artifacts/{NAMESPACE}/{name}/")
+    prefix = next(k for k in objects if f"/{step.pod}/" in k).rsplit("/", 1)[0]
     card = json.loads(untar_one(objects[f"{prefix}/mlpipeline-ui-metadata.tgz"]))
     source = card["outputs"][0]["source"]
     assert "| Outcome | Refused |" in source and "did you mean 'instanceCount'?" in source
@@ -429,7 +429,7 @@ def test_a_two_instance_jobs_log_metrics_and_summary_reach_the_step_and_kfp(
     assert done.returncode == 0, done.stdout + done.stderr
     run_id, name = run_name(done.stdout), workflow_name(done.stdout)
     step = next(s for s in pipelines.steps(workflow(api, name)))
-    log = client.CoreV1Api(api).read_namespaced_pod_log(step.id, NAMESPACE, container="main")
+    log = client.CoreV1Api(api).read_namespaced_pod_log(step.pod, NAMESPACE, container="main")
     for instance in ("algo-1-", "algo-2-"):
         own = [
             line.split("] ", 1)[1] for line in log.splitlines() if line.startswith(f"[{instance}")
@@ -445,7 +445,7 @@ def test_a_two_instance_jobs_log_metrics_and_summary_reach_the_step_and_kfp(
         "KFP to record the run's metrics", lambda: kfp_client.get_run(run_id).run.metrics
     )
     assert [(m.name, m.number_value, m.format) for m in reported] == [("train-loss", 0.07, "RAW")]
-    objects = archived(sandbox, f"artifacts/{name}/")
+    objects = archived(sandbox, f"private-artifacts/{NAMESPACE}/{name}/")
     summary = json.loads(
         untar_one(next(v for k, v in objects.items() if k.endswith("/mlpipeline-ui-metadata.tgz")))
     )

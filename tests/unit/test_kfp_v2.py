@@ -60,3 +60,43 @@ def test_a_placeholder_the_v2_launcher_left_is_refused_with_its_input_and_path()
 
 def test_values_without_v2_placeholders_pass() -> None:
     assert interface.placeholders_left({"a": ["{{workflow.uid}}", 1, {"b": "text"}]}) == []
+
+
+IF_PRESENT = json.dumps(
+    {
+        "IfPresent": {
+            "InputName": "enable_network_isolation",
+            "Then": [
+                "--enable_network_isolation",
+                "{{$.inputs.parameters['enable_network_isolation']}}",
+            ],
+        }
+    }
+)
+
+
+def test_an_if_present_placeholder_the_launcher_filled_becomes_its_arguments() -> None:
+    filled = IF_PRESENT.replace("{{$.inputs.parameters['enable_network_isolation']}}", "true")
+    argv = ["--region", "us-east-1", filled, "--run_id", "r"]
+    assert kfp_v2.resolved_arguments(argv) == [
+        "--region",
+        "us-east-1",
+        "--enable_network_isolation",
+        "true",
+        "--run_id",
+        "r",
+    ]
+
+
+def test_an_if_present_placeholder_of_an_input_not_given_is_dropped() -> None:
+    assert kfp_v2.resolved_arguments(["--region", "r", IF_PRESENT]) == ["--region", "r"]
+
+
+def test_the_cli_takes_the_placeholders_kfp_2_16_leaves(capsys: pytest.CaptureFixture[str]) -> None:
+    from ack_components import cli
+
+    filled = IF_PRESENT.replace("{{$.inputs.parameters['enable_network_isolation']}}", "true")
+    role = ["--execution_role_arn", "arn:aws:iam::123456789012:role/r"]
+    code = cli.main(["render", "Model", "--region", "us-east-1", *role, filled, IF_PRESENT])
+    assert code == 0, capsys.readouterr().err
+    assert "enableNetworkIsolation: true" in capsys.readouterr().out

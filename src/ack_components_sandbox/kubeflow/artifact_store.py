@@ -1,15 +1,20 @@
-"""The S3 store Argo archives pipeline outputs in: KFP's ``minio-service``, here moto's S3.
+"""The S3 store KFP keeps pipeline artifacts in: KFP's ``seaweedfs`` Service, here moto's S3.
 
-KFP installs MinIO as its artifact store. MinIO's server is under the AGPL, which this
-project does not take in, so the sandbox serves the same S3 API with moto's S3 server
-(Apache-2.0), from the emulator's virtualenv, on the node's bridge address where pods
-reach it through ``minio-service`` (see ``argo.py``). It is a separate process from the
-SageMaker emulator: KFP's artifact store is not the user's AWS account. The bucket
-(``mlpipeline``) is created on start; the keys are KFP's own.
+KFP 2.16 installs SeaweedFS as its object store (MinIO before); Argo archives a step's
+outputs and logs there, and the v2 launcher uploads output artifacts. The sandbox
+serves the same S3 API with moto's S3 server (Apache-2.0; MinIO's server is under the
+AGPL, which this project does not take in), from the emulator's virtualenv, on the
+node's bridge address where pods reach it through ``seaweedfs`` (see ``argo.py``). It is
+a separate process from the SageMaker emulator: KFP's artifact store is not the user's
+AWS account. The bucket (``mlpipeline``) is created on start; the keys are KFP's own.
+Requests name the bucket in the path, as KFP's clients send them: a host name such as
+``seaweedfs.kubeflow`` is not a bucket (``S3_IGNORE_SUBDOMAIN_BUCKETNAME``; moto would
+otherwise read ``seaweedfs`` as one).
 """
 
 from __future__ import annotations
 
+import os
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +49,8 @@ def start(host: str, bucket: str, log: Path, timeout: float = 60.0) -> ArtifactS
     """Serve S3 on ``host`` (a free port) and create ``bucket``."""
     port = free_port()
     argv = [str(emulator_process.python()), "-m", "moto.server", "-H", host, "-p", str(port)]
-    state = ArtifactStoreState(spawn("artifact-store", argv, log), host, port)
+    env = {**os.environ, "S3_IGNORE_SUBDOMAIN_BUCKETNAME": "true"}
+    state = ArtifactStoreState(spawn("artifact-store", argv, log, env), host, port)
     failed = f"moto's S3 server did not answer on {state.url}"
     wait_ready([state.process], lambda: healthy(state), timeout, failed, ArtifactStoreError)
     request = urllib.request.Request(f"{state.url}/{bucket}", method="PUT")

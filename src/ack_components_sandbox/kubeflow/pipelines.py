@@ -114,7 +114,7 @@ def prepared(
 
 @dataclass(frozen=True)
 class Step:
-    """One step (pod) of a run as Argo's status has it."""
+    """One step (pod) of a run as Argo's status has it; ``pod`` is its pod's name."""
 
     id: str
     name: str
@@ -122,26 +122,59 @@ class Step:
     message: str
     outputs: tuple[tuple[str, str], ...]
     started: str = ""
+    pod: str = ""
+
+
+def pod_name(workflow_name: str, node: dict[str, Any]) -> str:
+    """The pod Argo made for ``node``, named as Argo's default (``POD_NAMES=v2``) names it:
+    ``<workflow>-<template>-<the node id's hash>``, the workflow's name alone for a node
+    that is the workflow itself."""
+    if node.get("name") == workflow_name:
+        return workflow_name
+    suffix = str(node["id"]).rsplit("-", 1)[-1]
+    template = node.get("templateName")
+    if not template or ".inline" in str(node.get("name", "")):
+        return f"{workflow_name}-{suffix}"
+    return f"{workflow_name}-{template}-{suffix}"
+
+
+#: The v2 engine's own templates: a driver pod before each task (its outputs are the
+#: engine's: the pod spec patch, the execution id), and the pod that runs the task.
+V2_DRIVERS = ("system-container-driver", "system-dag-driver")
+V2_EXECUTOR = "executor"
+
+
+def step_name(node: dict[str, Any]) -> str:
+    """A node's name as a user knows it: its display name, but for a v2 task's pod (shown
+    by Argo as ``executor``), the task's (``<workflow>.root.<task>.executor``)."""
+    display = str(node.get("displayName") or node.get("name", node["id"]))
+    if display == V2_EXECUTOR and "." in str(node.get("name", "")):
+        return str(node["name"]).split(".")[-2]
+    return display
 
 
 def steps(workflow: dict[str, Any]) -> list[Step]:
     """The run's pods, in the order they started (a retried step: one per attempt)."""
     nodes = workflow.get("status", {}).get("nodes", {})
+    workflow_name = str(workflow.get("metadata", {}).get("name", ""))
     found = []
     for node in nodes.values():
         if node.get("type") != "Pod":
             continue
         outputs = tuple(
-            (p["name"], p.get("value", "")) for p in node.get("outputs", {}).get("parameters", [])
+            (p["name"], p.get("value", ""))
+            for p in node.get("outputs", {}).get("parameters", [])
+            if node.get("templateName") not in V2_DRIVERS
         )
         found.append(
             Step(
                 node["id"],
-                node.get("displayName") or node.get("name", node["id"]),
+                step_name(node),
                 node.get("phase", ""),
                 node.get("message", ""),
                 outputs,
                 node.get("startedAt") or "",
+                pod_name(workflow_name, node),
             )
         )
     return sorted(found, key=lambda step: (step.started, step.name))
@@ -199,7 +232,7 @@ class FollowedRun:
     def log_tail(self, step: Step, lines: int = 20) -> str:
         try:
             text: str = self.core.read_namespaced_pod_log(
-                step.id, self.namespace, container="main", tail_lines=500
+                step.pod, self.namespace, container="main", tail_lines=500
             )
         except Exception as error:  # the pod may be gone; say so rather than fail the report
             return f"(no log: {error})"

@@ -8,9 +8,8 @@ from pathlib import Path
 from kfp import dsl
 from kfp.components import load_component_from_file
 
-COMPONENTS = Path(__file__).resolve().parents[4] / "components"
-sys.path.insert(0, str(COMPONENTS.parent / "samples" / "kfp2"))
-from training_pipeline import KMEANS_IMAGE
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "samples" / "kfp2"))
+from training_pipeline import COMPONENTS, KMEANS_IMAGE
 
 training_job_op = load_component_from_file(str(COMPONENTS / "TrainingJob" / "component.yaml"))
 
@@ -19,7 +18,7 @@ training_job_op = load_component_from_file(str(COMPONENTS / "TrainingJob" / "com
 def tagged_training(
     region: str = "us-east-1",
     role_arn: str = "arn:aws:iam::123456789012:role/SageMaker",
-    tags: list = [],
+    tags: list = [],  # noqa: B006 (KFP reads the parameter's default; nothing mutates it)
 ) -> None:
     training_job_op(
         region=region,
