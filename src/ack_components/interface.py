@@ -99,8 +99,10 @@ RUN_ID = Input(
     "run_id",
     STRING,
     "Identity of the pipeline run; with the inputs it fixes the resource name when none is "
-    "given, so a retried step re-attaches instead of starting a second job. The default is "
-    "KFP v1's (Argo's) run id; under KFP v2 pass dsl.PIPELINE_JOB_ID_PLACEHOLDER.",
+    "given, so a retried step re-attaches instead of starting a second job. The default "
+    "becomes the run's id under KFP's API server, for SDK 1.8 and SDK 2 pipelines alike "
+    "(it replaces {{workflow.uid}} in the run's Workflow); elsewhere pass "
+    "dsl.PIPELINE_JOB_ID_PLACEHOLDER (SDK 2) or dsl.RUN_ID_PLACEHOLDER (SDK 1.8).",
     default="{{workflow.uid}}",
 )
 

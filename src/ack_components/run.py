@@ -149,7 +149,9 @@ def _parsed_inputs(
         # to the last one's resources instead of creating its own.
         errors.append(
             f"input run_id: {given[interface.RUN_ID.name]!r} was not substituted by the "
-            "pipeline engine; under KFP v2 pass run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER"
+            "pipeline engine (KFP's API server replaces it with the run's id); where no KFP "
+            "API server runs the pipeline, pass run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER (SDK 2) "
+            "or dsl.RUN_ID_PLACEHOLDER (SDK 1.8)"
         )
     try:
         naming.check_namespace(namespace)
