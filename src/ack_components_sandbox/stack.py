@@ -346,6 +346,7 @@ def _kubeflow_pipelines(root: Path, state: dict[str, Any], client: Any) -> None:
             (mlmd.host, mlmd.web_port),
             root.resolve() / "kubeconfig",
             root.resolve() / "logs",
+            argo.artifact_service_addresses(client),
         )
     except Exception as error:
         down(root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from emulator_support import emulator, sm  # noqa: F401 (fixtures for the emulator tests)
 from harness import Harness
-from node_sandbox import shared
+from node_sandbox import attached, shared
 
 from ack_components_sandbox.cluster.controlplane import ControlPlane
 from ack_components_sandbox.testing.stack import Stack
@@ -40,5 +41,13 @@ def real(ack_stack: Stack, tmp_path: Path) -> Harness:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The run's one full sandbox (node, Argo, KFP, the training operator), for every node
-    module; see node_sandbox.py. Its modules skip themselves where it cannot run."""
+    module; see node_sandbox.py. Its modules skip themselves where it cannot run.
+
+    ``ACK_COMPONENTS_SANDBOX_DIR`` names a sandbox already up instead (envtest's
+    ``USE_EXISTING_CLUSTER``): the tests attach to it and leave it up, so a developer
+    re-runs one module without paying for ``up`` and ``down``."""
+    existing = os.environ.get("ACK_COMPONENTS_SANDBOX_DIR")
+    if existing:
+        yield attached(Path(existing))
+        return
     yield from shared(tmp_path_factory.mktemp("shared") / "sandbox")

@@ -1,17 +1,22 @@
 """What the modules that run pipelines through the sandbox's Kubeflow Pipelines share:
 why a machine cannot, runs started side by side on the run's shared sandbox, reading what
 `ack-components-sandbox run` printed (the run, its Workflow, the outputs passed between
-steps), and finding what one run made among the others' (by its run id)."""
+steps), finding what one run made among the others' (by its run id), the SageMaker calls
+the emulator saw, and a step's own process on the node."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from kubernetes import client
 
 from ack_components import naming
 from ack_components.run import RUN_ID_KEY
@@ -28,6 +33,7 @@ WHY_NOT = (
     or kfp_ui.unavailable()
 )
 SANDBOX_CLI = str(Path(sys.executable).parent / "ack-components-sandbox")
+GROUP, VERSION = "sagemaker.services.k8s.aws", "v1alpha1"
 
 
 def command(sandbox: dict[str, Any], pipeline: Path, *args: str) -> list[str]:
@@ -134,3 +140,54 @@ def labelled_by_run(api: Any, printed: str, resources: list[dict[str, Any]]) -> 
         for r in resources
         if r["metadata"].get("labels", {}).get(RUN_ID_KEY) in ids
     ]
+
+
+def calls(sandbox: dict[str, Any], operation: str, name: str | None = None) -> list[Any]:
+    with urllib.request.urlopen(f"{sandbox['emulator']['url']}/_emulator/calls") as reply:
+        found: list[dict[str, Any]] = json.loads(reply.read())
+    return [
+        call
+        for call in found
+        if call["operation"] == operation and (name is None or call["name"] == name)
+    ]
+
+
+def resources(api: Any, plural: str) -> list[dict[str, Any]]:
+    listed = client.CustomObjectsApi(api).list_namespaced_custom_object(
+        GROUP, VERSION, profile.NAMESPACE, plural
+    )
+    items: list[dict[str, Any]] = listed["items"]
+    return items
+
+
+def training_job_of(api: Any, started: Started) -> dict[str, Any]:
+    """The TrainingJob custom resource the run's step made, once it is there."""
+    first = started.first_line()
+
+    def made() -> list[dict[str, Any]]:
+        jobs = resources(api, "trainingjobs")
+        mine = labelled_by_run(api, first, jobs)
+        return [job for job in jobs if job["metadata"]["name"] in mine]
+
+    job: dict[str, Any] = wait_for("the step's TrainingJob", made, timeout=300)[0]
+    return job
+
+
+def step_processes(pod: str) -> list[int]:
+    """PIDs of `ack-components run` in the step's pod ``pod`` (its HOSTNAME): other runs'
+    steps, and the light tests' own steps on the host, are left alone."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        text = [a.decode(errors="replace") for a in argv]
+        if (
+            any(a.endswith("/ack-components") for a in text)
+            and "run" in text
+            and f"HOSTNAME={pod}".encode() in environ
+        ):
+            found.append(int(proc.name))
+    return found

@@ -70,6 +70,13 @@ def shared(root: Path) -> Iterator[dict[str, Any]]:
     assert_nothing_left(root, before)
 
 
+def attached(root: Path) -> dict[str, Any]:
+    """A sandbox already up at ``root``, as ``shared`` describes its own (no ``up`` output,
+    no snapshot of the machine before it: nothing is checked when the run ends)."""
+    assert (root / "state.json").is_file(), f"no sandbox at {root}"
+    return {"root": root, "up": None, "before": None, **stack.read_state(root)}
+
+
 def state(root: Path) -> dict[str, Any]:
     found: dict[str, Any] = json.loads((root / "state.json").read_text())
     return found

@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tarfile
 import time
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,11 +40,15 @@ import pytest
 from kfp_sandbox import (
     WHY_NOT,
     Started,
+    calls,
     command,
     completed,
     labelled_by_run,
     output_value,
+    resources,
     run_name,
+    step_processes,
+    training_job_of,
     wait_for,
     workflow_name,
 )
@@ -92,24 +95,6 @@ def tags(**values: str) -> str:
     return "tags=" + json.dumps([{"key": k, "value": v} for k, v in values.items()])
 
 
-def calls(sandbox: dict[str, Any], operation: str, name: str | None = None) -> list[Any]:
-    with urllib.request.urlopen(f"{sandbox['emulator']['url']}/_emulator/calls") as reply:
-        found: list[dict[str, Any]] = json.loads(reply.read())
-    return [
-        call
-        for call in found
-        if call["operation"] == operation and (name is None or call["name"] == name)
-    ]
-
-
-def resources(api: Any, plural: str) -> list[dict[str, Any]]:
-    listed = client.CustomObjectsApi(api).list_namespaced_custom_object(
-        GROUP, VERSION, NAMESPACE, plural
-    )
-    items: list[dict[str, Any]] = listed["items"]
-    return items
-
-
 def workflow(api: Any, name: str) -> dict[str, Any]:
     return pipelines.Run(api, NAMESPACE, name).read()
 
@@ -117,19 +102,6 @@ def workflow(api: Any, name: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def kfp_client(sandbox: dict[str, Any]) -> Any:
     return kfp_runs.client(sandbox["kfp_ui"]["url"], NAMESPACE)
-
-
-def training_job_of(api: Any, started: Started) -> dict[str, Any]:
-    """The TrainingJob custom resource the run's step made, once it is there."""
-    first = started.first_line()
-
-    def made() -> list[dict[str, Any]]:
-        jobs = resources(api, "trainingjobs")
-        mine = labelled_by_run(api, first, jobs)
-        return [job for job in jobs if job["metadata"]["name"] in mine]
-
-    job: dict[str, Any] = wait_for("the step's TrainingJob", made, timeout=300)[0]
-    return job
 
 
 def archived(sandbox: dict[str, Any], prefix: str) -> dict[str, bytes]:
@@ -204,33 +176,13 @@ def deployed(wave: dict[str, Started]) -> subprocess.CompletedProcess[str]:
 # The runs a test acts on come first, while their jobs still run.
 
 
-def _step_processes(pod: str) -> list[int]:
-    """PIDs of `ack-components run` in the step's pod ``pod`` (its HOSTNAME): other runs'
-    steps, and the light tests' own steps on the host, are left alone."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-            environ = (proc / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        text = [a.decode(errors="replace") for a in argv]
-        if (
-            any(a.endswith("/ack-components") for a in text)
-            and "run" in text
-            and f"HOSTNAME={pod}".encode() in environ
-        ):
-            found.append(int(proc.name))
-    return found
-
-
 def test_a_step_retried_by_argo_re_attaches_with_one_create(
     sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
 ) -> None:
     following = wave["retried"]
     made = training_job_of(api, following)
     job, pod = made["metadata"]["name"], made["metadata"]["annotations"]["ack-components/step"]
-    pids = wait_for("the step's process", lambda: _step_processes(pod))
+    pids = wait_for("the step's process", lambda: step_processes(pod))
     for pid in pids:  # the step dies as a node crash or an OOM kill would end it
         os.kill(pid, signal.SIGKILL)
     done = following.finished(timeout=600)

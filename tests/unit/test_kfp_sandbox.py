@@ -119,7 +119,11 @@ def test_the_ingress_replaces_any_claimed_identity_and_drops_hop_by_hop_headers(
 
 def test_the_ui_server_gets_kfps_multi_user_settings_and_the_sandbox_addresses() -> None:
     env = kfp_ui.environment(
-        "10.0.0.5:8888", ("10.217.0.1", 9100), ("10.217.0.1", 9200), Path("/s/kubeconfig")
+        "10.0.0.5:8888",
+        ("10.217.0.1", 9100),
+        ("10.217.0.1", 9200),
+        Path("/s/kubeconfig"),
+        {"seaweedfs.kubeflow": "10.0.0.9"},
     )
     assert (env["ML_PIPELINE_SERVICE_HOST"], env["ML_PIPELINE_SERVICE_PORT"]) == (
         "10.0.0.5",
@@ -137,6 +141,10 @@ def test_the_ui_server_gets_kfps_multi_user_settings_and_the_sandbox_addresses()
     assert env["KUBEFLOW_USERID_HEADER"] == ingress.USER_HEADER
     assert env["DEPLOYMENT"] == "KUBEFLOW"
     assert env["DISABLE_GKE_METADATA"] == "true"
+    # A v2 artifact's store, as its record names it, resolves in the server (preloaded).
+    assert env["NODE_OPTIONS"] == f"--require {kfp_ui.SERVICE_NAMES}"
+    assert kfp_ui.SERVICE_NAMES.is_file()
+    assert json.loads(env["ACK_SANDBOX_SERVICE_ADDRESSES"]) == {"seaweedfs.kubeflow": "10.0.0.9"}
 
 
 def test_a_one_file_image_also_carries_the_data_files_its_program_reads(tmp_path: Path) -> None:

@@ -226,6 +226,15 @@ class ArgoState:
     applied: tuple[str, ...]
 
 
+def artifact_service_addresses(api: Any) -> dict[str, str]:
+    """The artifact store's name as pods reach it (``seaweedfs.kubeflow``) → its Service's
+    cluster IP, which the host reaches through the node's kube-proxy."""
+    from kubernetes import client
+
+    service = client.CoreV1Api(api).read_namespaced_service(ARTIFACT_SERVICE, NAMESPACE)
+    return {f"{ARTIFACT_SERVICE}.{NAMESPACE}": str(service.spec.cluster_ip)}
+
+
 def install(
     api: Any,
     kfp_source: Path,

@@ -15,6 +15,7 @@ host at start and dies where there is none.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -63,13 +64,25 @@ def unavailable() -> str | None:
     return None
 
 
+#: Makes the cluster's Service names in ``ACK_SANDBOX_SERVICE_ADDRESSES`` resolve in the
+#: server (see the file).
+SERVICE_NAMES = Path(__file__).with_name("service_names.js")
+
+
 def environment(
-    api_address: str, store: tuple[str, int], metadata_web: tuple[str, int], kubeconfig: Path
+    api_address: str,
+    store: tuple[str, int],
+    metadata_web: tuple[str, int],
+    kubeconfig: Path,
+    service_addresses: dict[str, str],
 ) -> dict[str, str]:
     """The UI server's settings: KFP's multi-user ones (its Deployment's ``env``), with the
-    addresses of the sandbox's API server, artifact store and ML Metadata's grpc-web (pure)."""
+    addresses of the sandbox's API server, artifact store and ML Metadata's grpc-web, and
+    the cluster IPs of the Services a v2 artifact's record names (pure)."""
     api_host, _, api_port = api_address.rpartition(":")
     return {
+        "NODE_OPTIONS": f"--require {SERVICE_NAMES}",
+        "ACK_SANDBOX_SERVICE_ADDRESSES": json.dumps(service_addresses, sort_keys=True),
         "METADATA_ENVOY_SERVICE_SERVICE_HOST": metadata_web[0],
         "METADATA_ENVOY_SERVICE_SERVICE_PORT": str(metadata_web[1]),
         "FRONTEND_SERVER_NAMESPACE": "kubeflow",
@@ -96,6 +109,7 @@ def start(
     metadata_web: tuple[str, int],
     kubeconfig: Path,
     logs: Path,
+    service_addresses: dict[str, str],
     timeout: float = 60.0,
 ) -> UIState:
     """The UI server on a free loopback port, then the ingress in front of it."""
@@ -106,7 +120,8 @@ def start(
     if node is None:
         raise binaries.MissingPrerequisite("the KFP UI's server needs Node.js (node) on PATH")
     ui_port, ingress_port = free_port(), free_port()
-    env = {**os.environ, **environment(api_address, store, metadata_web, kubeconfig)}
+    settings = environment(api_address, store, metadata_web, kubeconfig, service_addresses)
+    env = {**os.environ, **settings}
     server = spawn(
         "kfp-ui",
         [
