@@ -282,10 +282,11 @@ def run(
     _received.clear()
     for sig in previous:
         signal.signal(sig, _raise_interrupted)
+    applied: list[apply.Applied] = []  # what the step found or made, once it has
     try:
-        return _apply_and_follow(prepared, resources, output_paths, say)
+        return _apply_and_follow(prepared, resources, output_paths, say, applied.append)
     except Interrupted as stop:
-        return _on_interrupt(prepared, resources, stop, say)
+        return _on_interrupt(prepared, resources, stop, say, applied[0] if applied else None)
     except (apply.SpecConflict, schema.SpecInvalid) as error:
         return ended(f"error: {error}", EXIT_BAD_INPUT)
     except (kube.PermissionDenied, kube.KindNotServed) as error:
@@ -338,9 +339,11 @@ def _apply_and_follow(
     resources: kube.Resources,
     output_paths: dict[str, Path],
     say: Callable[[str], None],
+    on_applied: Callable[[apply.Applied], None],
 ) -> int:
     """The cluster stages in order: apply, follow to a verdict, outputs, the exit code."""
     applied = _apply(prepared, resources, say)
+    on_applied(applied)
     followed = _follow(prepared, resources, applied, say)
     if applied.status_before_update is not None and followed.update_acted_on:
         _forget_update(resources, prepared.resource["metadata"]["name"])
@@ -545,8 +548,17 @@ def _job_logs(
 
 
 def _on_interrupt(
-    prepared: Prepared, resources: kube.Resources, stop: Interrupted, say: Callable[[str], None]
+    prepared: Prepared,
+    resources: kube.Resources,
+    stop: Interrupted,
+    say: Callable[[str], None],
+    applied: apply.Applied | None = None,
 ) -> int:
+    """Delete the resource this run created, so the controller stops the job, then wait a
+    while for it to go. The delete is the first request: under KFP's v2 engine the
+    launcher dies at the same SIGTERM, and the container ends, with this step in it, as
+    soon as Argo's emissary notices (within a second); so what the step applied is used
+    as it is, with no read before the delete."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     kind, metadata_name = prepared.kind.name, prepared.resource["metadata"]["name"]
@@ -554,7 +566,7 @@ def _on_interrupt(
         say(f"stopped by {stop}: leaving {kind} {metadata_name} running as asked")
         return EXIT_FAILED
     try:
-        existing = resources.get(metadata_name)
+        existing = applied.resource if applied is not None else resources.get(metadata_name)
         if existing is None:
             say(f"stopped by {stop}: no {kind} {metadata_name} was created")
             return EXIT_FAILED
@@ -567,11 +579,11 @@ def _on_interrupt(
                 f"{who} created it, not this run"
             )
             return EXIT_FAILED
+        resources.delete(metadata_name)
         say(
             f"stopped by {stop}: deleting {kind} {metadata_name}, so the controller stops "
             "or deletes what it started in SageMaker"
         )
-        resources.delete(metadata_name)
         deadline = time.monotonic() + STOP_WAIT_SECONDS
         for snapshot in follow(resources, metadata_name, lambda: deadline - time.monotonic()):
             if snapshot is None:

@@ -63,6 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="an SDK 2 pipeline: compile it with KFP SDK 2 and run it on KFP's v2 engine",
     )
     parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="with --v2: let KFP reuse an earlier run's outputs for a task whose inputs match "
+        "(kfp's enable_caching; off by default here, so each run runs its jobs)",
+    )
+    parser.add_argument(
         "--argo",
         action="store_true",
         help="hand the Workflow to Argo directly, not through the KFP API server",
@@ -90,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.v2:
             spec = kfp_runs.compile_v2(args.pipeline, args.function)
             kfp_run = kfp_runs.KfpRun.submit_v2(
-                api, ui_url, spec, parameters, profile.NAMESPACE, run_name
+                api, ui_url, spec, parameters, profile.NAMESPACE, run_name, caching=args.cache
             )
         else:
             workflow = prepared(

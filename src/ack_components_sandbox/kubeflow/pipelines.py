@@ -141,14 +141,15 @@ def pod_name(workflow_name: str, node: dict[str, Any]) -> str:
 #: The v2 engine's own templates: a driver pod before each task (its outputs are the
 #: engine's: the pod spec patch, the execution id), and the pod that runs the task.
 V2_DRIVERS = ("system-container-driver", "system-dag-driver")
-V2_EXECUTOR = "executor"
+#: A v2 task's pod, as Argo shows it: ``executor``, or ``executor(N)`` for a retried one.
+V2_EXECUTOR = re.compile(r"^executor(\(\d+\))?$")
 
 
 def step_name(node: dict[str, Any]) -> str:
-    """A node's name as a user knows it: its display name, but for a v2 task's pod (shown
-    by Argo as ``executor``), the task's (``<workflow>.root.<task>.executor``)."""
+    """A node's name as a user knows it: its display name, but for a v2 task's pod (an
+    ``executor`` to Argo) its task's (``<workflow>.root.<task>.executor(0)``)."""
     display = str(node.get("displayName") or node.get("name", node["id"]))
-    if display == V2_EXECUTOR and "." in str(node.get("name", "")):
+    if V2_EXECUTOR.match(display) and "." in str(node.get("name", "")):
         return str(node["name"]).split(".")[-2]
     return display
 
