@@ -3,7 +3,7 @@
 1. `ack-components-sandbox up`: etcd + kube-apiserver with the controller's own
    CRDs, the SageMaker emulator, the real ACK SageMaker controller (v1.9.1)
    driving the emulator, and (as root on Linux) a node with the component image,
-   Argo v3.3.8, the artifact store and the Kubeflow Pipelines 1.8.5 backend (multi-user,
+   Argo v3.7.3, the artifact store and the Kubeflow Pipelines 2.16.1 backend (multi-user,
    as KFP installs it), and KFP's UI at a local address.
 2. `kfp.Client(host=<the UI's address>/pipeline, namespace=<the profile>)
    .create_run_from_pipeline_func(deploy_pipeline, ...)`, as a user does against their

@@ -46,6 +46,7 @@ from ack_components_sandbox.kubeflow import kfp_runs, pipelines, profile, traini
 WHY_NOT = KFP_WHY_NOT or cluster_dns.unavailable() or training_operator.unavailable()
 REPO = Path(__file__).resolve().parents[2]
 HYBRID = REPO / "samples" / "hybrid_pipeline.py"
+HYBRID_V2 = REPO / "samples" / "kfp2" / "hybrid_pipeline.py"
 NAMESPACE = profile.NAMESPACE
 BUCKET = "hybrid-models"
 JOB_LABEL = "training.kubeflow.org/job-name"
@@ -80,6 +81,11 @@ def wave(sandbox: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> A
         key: Started.start(hybrid(sandbox, *parameters), directory / key)
         for key, parameters in runs.items()
     }
+    for target in ("kubernetes", "sagemaker"):  # the SDK 2 sample, on the v2 engine
+        started[f"{target}-v2"] = Started.start(
+            hybrid(sandbox, f"target={target}", "epochs=8", pipeline=HYBRID_V2),
+            directory / f"{target}-v2",
+        )
     yield started
     for each in started.values():
         each.stop()
@@ -101,9 +107,10 @@ def s3(state: dict[str, Any]) -> Any:
     )
 
 
-def hybrid(sandbox: dict[str, Any], *parameters: str) -> list[str]:
+def hybrid(sandbox: dict[str, Any], *parameters: str, pipeline: Path = HYBRID) -> list[str]:
     given = [arg for pair in (f"bucket={BUCKET}", *parameters) for arg in ("-p", pair)]
-    return command(sandbox, HYBRID, *given)
+    engine = ["--v2"] if pipeline == HYBRID_V2 else []
+    return command(sandbox, pipeline, *engine, *given)
 
 
 def step_log(api: Any, stdout: str, step_name: str) -> str:
@@ -238,6 +245,59 @@ def test_on_sagemaker_the_same_image_and_hyperparameters_go_through_the_controll
     assert described["HyperParameters"] == {"epochs": "8", "lr": "0.05"}
     assert described["ResourceConfig"]["InstanceCount"] == 2
     assert location == described["ModelArtifacts"]["S3ModelArtifacts"]
+    assert location in step_log(api, done.stdout, "model-location")
+
+
+def model_packed(sandbox: dict[str, Any], location: str) -> list[str]:
+    """The files in the model archive at ``location`` (an s3:// URI in the bucket)."""
+    body = s3(sandbox).get_object(Bucket=BUCKET, Key=location.removeprefix(f"s3://{BUCKET}/"))
+    with tarfile.open(fileobj=io.BytesIO(body["Body"].read()), mode="r:gz") as tar:
+        return [m.name for m in tar.getmembers() if m.size > 0]
+
+
+def test_the_sdk2_sample_trains_on_kubernetes_on_the_v2_engine(
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
+) -> None:
+    done = wave["kubernetes-v2"].finished()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"step {SAGEMAKER_STEP}" not in done.stdout  # the other branch never ran
+    log = step_log(api, done.stdout, PYTORCH_STEP)
+    found = re.search(rf"^created PyTorchJob {NAMESPACE}/(\S+)$", log, re.MULTILINE)
+    assert found, log
+    job = found.group(1)
+    master, worker = losses(log, f"{job}-master-0"), losses(log, f"{job}-worker-0")
+    assert len(master) == 8 and master == worker, log
+    assert master[-1] < master[0] / 10, master
+    # The model's path carries the run's id (dsl.PIPELINE_JOB_ID_PLACEHOLDER), and the
+    # branch's model-location step printed it: a dict output passed on by the v2 engine.
+    printed = step_log(api, done.stdout, "model-location-2")
+    location = f"s3://{BUCKET}/hybrid/pytorch/{run_name(done.stdout)}/model.tar.gz"
+    assert location in printed, printed
+    assert model_packed(sandbox, location) == ["model.pt"]
+
+
+def test_the_sdk2_sample_trains_on_sagemaker_on_the_v2_engine(
+    sandbox: dict[str, Any], api: Any, wave: dict[str, Started]
+) -> None:
+    done = wave["sagemaker-v2"].finished()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"step {PYTORCH_STEP}" not in done.stdout
+    log = step_log(api, done.stdout, SAGEMAKER_STEP)
+    found = re.search(rf"^created TrainingJob {NAMESPACE}/\S+ \(SageMaker name (\S+)\)$", log, re.M)
+    assert found, log
+    sagemaker = botocore.session.get_session().create_client(
+        "sagemaker",
+        region_name="us-east-1",
+        endpoint_url=sandbox["emulator"]["url"],
+        aws_access_key_id="ackcomponents",
+        aws_secret_access_key="sandbox",
+    )
+    described = sagemaker.describe_training_job(TrainingJobName=found.group(1))
+    assert described["AlgorithmSpecification"]["TrainingImage"] == training_operator.TRAINING_IMAGE
+    assert described["HyperParameters"] == {"epochs": "8", "lr": "0.05"}
+    assert described["ResourceConfig"]["InstanceCount"] == 2
+    location = described["ModelArtifacts"]["S3ModelArtifacts"]
+    assert location.startswith(f"s3://{BUCKET}/hybrid/sagemaker/"), location
     assert location in step_log(api, done.stdout, "model-location")
 
 

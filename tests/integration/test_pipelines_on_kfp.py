@@ -1,14 +1,14 @@
 """Compiled pipelines run as users run them: submitted to Kubeflow Pipelines, every step a pod.
 
 On the run's shared sandbox (node_sandbox.py: control plane, node, component image, the
-real ACK controller, the SageMaker emulator, Argo v3.3.8 and the KFP 1.8.5 backend as
+real ACK controller, the SageMaker emulator, Argo v3.7.3 and the KFP 2.16.1 backend as
 KFP installs them, the artifact store, MariaDB, the KFP UI behind the sandbox's
 ingress). The module's runs start together (``wave``) and each test then checks its
 own, found among the others' by its run id; only the run that takes a verb from the
 profile's Role runs alone, after them. Each run goes through `ack-components-sandbox run`, the command users have:
 kfp 1.8.22 compiles the file and ``kfp.Client`` submits it to the API server, which runs
 the Workflow in the profile namespace as ``default-editor`` (holding only the
-components' Role and Argo's executor Role); the run is followed through the KFP API.
+components' Role and Argo's executor Role); the run is followed through its Workflow.
 
 Shown here: the deploy sample runs to Succeeded with a String output placed in the
 next step's JSON input, and its outputs and UI metadata archived where KFP's UI reads
@@ -466,11 +466,11 @@ ARTIFACTS = Path(os.environ.get("ACK_COMPONENTS_TEST_ARTIFACTS", REPO / "test-ar
 
 
 def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
-    sandbox: dict[str, Any], kfp_client: Any, deployed: subprocess.CompletedProcess[str]
+    sandbox: dict[str, Any], deployed: subprocess.CompletedProcess[str]
 ) -> None:
-    """What a user looks for in the run's page: the graph with every step succeeded, then
-    a step's inputs and outputs, its logs (the job's own lines among them) and its UI
-    metadata (the summary card); then the run's metrics in its experiment's runs list."""
+    """What a user looks for in the run's page: the graph with every step done, then a
+    step's inputs and outputs, its logs (the job's own lines among them) and its UI
+    metadata (the summary card)."""
     from ack_components_sandbox.testing import browser
 
     why_not = browser.unavailable()
@@ -495,9 +495,15 @@ def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
             "Serving container",
         ], labels
         for i in range(nodes.count()):  # each step's status, as its icon's tooltip says it
-            nodes.nth(i).locator("[data-testid=node-status-sign]").hover()
+            nodes.nth(i).locator("svg").first.hover()
             tooltip = page.get_by_role("tooltip").filter(has_text="Start:")
-            assert "Executed successfully" in tooltip.inner_text(timeout=10_000)
+            said = tooltip.inner_text(timeout=10_000)
+            # Finished without failing. KFP 2.16's UI calls a v1 step "taken from cache"
+            # when its archived artifacts' keys do not hold the node's id, which Argo's pod
+            # names (POD_NAMES=v2) never do: every v1 step on a 2.16 backend shows so.
+            assert "End:" in said and (
+                "Executed successfully" in said or "outputs were taken from cache" in said
+            ), said
             page.mouse.move(0, 0)
             tooltip.wait_for(state="hidden")
         page.screenshot(path=shots / "run-graph.png")
@@ -523,18 +529,8 @@ def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
         assert any(f"/sagemaker/home?{region}#/jobs/" in href for href in hrefs), hrefs
         assert any(f"/cloudwatch/home?{region}#logsV2:log-groups/" in href for href in hrefs)
         page.screenshot(path=shots / "step-visualizations.png")
-
-        # The run's metrics, in its experiment's runs list (KFP 1.8's metrics view).
-        experiment = kfp_runs.experiment_of(kfp_client, run_id)
-        page.goto(kfp_ui.UIState.from_json(sandbox["kfp_ui"]).experiment_url(experiment))
-        page.get_by_text("train-loss", exact=True).wait_for(timeout=30_000)  # the column
-        listed = page.inner_text("body")
-        assert run_name_of(kfp_client, run_id) in listed and "0.070" in listed, listed
-        page.screenshot(path=shots / "run-metrics.png")
-
-
-def run_name_of(kfp_client: Any, run_id: str) -> str:
-    return str(kfp_client.get_run(run_id).run.name)
+        # KFP 2.16.1 in multi-user mode records no metrics of a v1 run (see the two-instance
+        # test), so its runs list has none to show; the v2 module checks the v2 run's.
 
 
 def test_a_refused_step_shows_its_reason_in_the_kfp_ui(

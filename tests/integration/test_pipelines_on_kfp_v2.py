@@ -39,7 +39,7 @@ from kfp_sandbox import (
 )
 from kubernetes import client, config
 
-from ack_components_sandbox.kubeflow import kfp_runs, metadata, pipelines, profile
+from ack_components_sandbox.kubeflow import kfp_runs, kfp_ui, metadata, pipelines, profile
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples" / "kfp2"
@@ -182,7 +182,10 @@ def test_the_sdk2_deploy_sample_runs_to_succeeded_on_the_v2_engine(
     assert f"run {run_id}: Succeeded" in done.stdout
     assert "(v2 engine)" in done.stdout
     rest = kfp_runs.RestApi(sandbox["kfp_ui"]["url"])
-    assert kfp_runs.KfpRun(api, rest, NAMESPACE, run_id, "v2").state()["state"] == "SUCCEEDED"
+    wait_for(
+        "KFP's record of the run to be SUCCEEDED",
+        lambda: kfp_runs.KfpRun(api, rest, NAMESPACE, run_id, "v2").state()["state"] == "SUCCEEDED",
+    )
 
     # One resource per SageMaker step, each created once, named from the run's id (run_id's
     # default, which the API server filled in).
@@ -251,3 +254,48 @@ def test_the_sdk2_training_sample_hands_on_the_model_location(
     assert location.startswith("s3://sandbox-bucket/mnist_kmeans_example/output/")
     assert location in printed, printed
     assert len(calls(sandbox, "CreateTrainingJob", job["metadata"]["name"])) == 1
+
+
+ARTIFACTS = Path(os.environ.get("ACK_COMPONENTS_TEST_ARTIFACTS", REPO / "test-artifacts"))
+
+
+def test_the_v2_run_shows_in_the_kfp_ui_in_a_real_browser(
+    sandbox: dict[str, Any], wave: dict[str, Started]
+) -> None:
+    """The v2 run's page, as a user looks at it: the graph of tasks and their artifacts
+    (drawn from ML Metadata through its grpc-web), the run metric in the Metrics
+    artifact's visualization, the summary card rendered from the UI metadata artifact,
+    and the training task's logs with the job's own lines."""
+    from ack_components_sandbox.testing import browser
+
+    why_not = browser.unavailable()
+    if why_not:
+        pytest.fail(f"the UI check needs a browser: {why_not}")
+    done = wave["deploy"].finished()
+    shots = ARTIFACTS / "kfp-ui-v2"
+    shots.mkdir(parents=True, exist_ok=True)
+    with browser.page() as page:
+        page.goto(kfp_ui.UIState.from_json(sandbox["kfp_ui"]).run_url(run_name(done.stdout)))
+        for task in ("data-locations", "sagemaker-model", "one-variant", "sagemaker-endpoint"):
+            page.get_by_text(task, exact=True).first.wait_for(timeout=60_000)
+        page.screenshot(path=shots / "run-graph.png")
+
+        page.get_by_text("mlpipeline_metrics", exact=True).first.click()
+        page.get_by_text("Visualization", exact=True).click()
+        page.get_by_text("Scalar Metrics: mlpipeline_metrics").wait_for(timeout=30_000)
+        shown = page.inner_text("body")
+        assert "train-loss" in shown and "0.07" in shown, shown
+        page.screenshot(path=shots / "metrics.png")
+
+        page.get_by_text("mlpipeline_ui_metadata", exact=True).first.click()
+        page.get_by_text("Visualization", exact=True).click()
+        page.get_by_text("Status timeline").first.wait_for(timeout=30_000)
+        shown = page.inner_text("body")
+        assert "Succeeded" in shown, shown
+        page.screenshot(path=shots / "summary-card.png")
+
+        page.get_by_text("sagemaker-trainingjob", exact=True).first.click()
+        page.get_by_text("Logs", exact=True).first.click()
+        page.get_by_text("created TrainingJob").first.wait_for(timeout=30_000)
+        page.get_by_text("Training complete").first.wait_for(timeout=30_000)  # the job's own
+        page.screenshot(path=shots / "step-logs.png")
