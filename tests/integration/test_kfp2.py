@@ -2,8 +2,9 @@
 
 The upstream components never worked with KFP v2 (they relied on v1's implicit
 ``/tmp/outputs``). Ours declare ``{outputPath}``s, so v2 can load them. KFP v2 cannot
-share a venv with kfp 1.8, so it runs from ``.venv-kfp2`` (``make kfp2``) on
-``kfp2_compile.py``. Compiling is all this checks: no KFP v2 backend runs here.
+share a venv with kfp 1.8, so it runs from ``.venv-kfp2`` (``make kfp2``, SDK 2.16.1) on
+``kfp2_compile.py``. This checks every component's loading and compiling; the samples run
+on KFP 2.16's v2 engine in ``test_pipelines_on_kfp_v2.py`` and ``test_hybrid_training.py``.
 """
 
 from __future__ import annotations
