@@ -481,17 +481,18 @@ def _output_texts(
         },
     )
     outcome = "Succeeded" if isinstance(followed.verdict, status.Done) else "Failed"
+    reported: list[tuple[str, float]] = []
+    if kind.metrics_source:
+        document = _metrics(prepared, final, say, said=followed.logs_unavailable)
+        texts[interface.METRICS.name] = json.dumps(document)
+        reported = [(m["name"], m["numberValue"]) for m in document["metrics"]]
     texts[interface.UI_METADATA.name] = json.dumps(
         ui_summary.card(
             ui_summary.markdown(
-                kind, final, prepared.region, name, outcome, list(followed.timeline)
+                kind, final, prepared.region, name, outcome, list(followed.timeline), reported
             )
         )
     )
-    if kind.metrics_source:
-        texts[interface.METRICS.name] = json.dumps(
-            _metrics(prepared, final, say, said=followed.logs_unavailable)
-        )
     return texts
 
 

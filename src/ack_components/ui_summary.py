@@ -99,7 +99,11 @@ def markdown(
     name: str,
     outcome: str,
     timeline: Sequence[tuple[float, str]] = (),
+    metrics: Sequence[tuple[str, float]] = (),
 ) -> str:
+    """The card's text. ``metrics``: the run metrics the step reports, shown on the card
+    too, where every KFP backend and engine shows them (KFP 2.16.1's runs list has none
+    of an SDK 1.8 run's in multi-user mode)."""
     current = resource.get("status") or {}
     reason = status.failure_reason(kind, current)
     summary = [
@@ -122,6 +126,9 @@ def markdown(
     if parameters:
         rows = [(escape(key), escape(value)) for key, value in parameters]
         parts += ["### Parameters", table(rows, ("Field", "Value"))]
+    if metrics:
+        rows = [(escape(metric), escape(_shown(value))) for metric, value in metrics]
+        parts += ["### Metrics", table(rows, ("Name", "Value"))]
     if timeline:
         rows = [(utc(at), escape(what)) for at, what in timeline]
         parts += ["### Status timeline", table(rows, ("Time (UTC)", "Status"))]

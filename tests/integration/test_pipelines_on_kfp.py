@@ -145,6 +145,7 @@ def wave(sandbox: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> A
     runs = {
         "deploy": (DEPLOY,),
         "argo": (TRAINING, "--argo", "-p", "bucket=sandbox-bucket"),
+        "training": (TRAINING, "-p", "bucket=sandbox-bucket"),
         "failing": (TAGGED, "-p", tags(**{FAIL_TAG: FAILURE})),
         "two-instances": (
             TAGGED,
@@ -297,6 +298,20 @@ def test_the_training_sample_handed_to_argo_directly_runs_and_hands_on_the_model
     location = artifacts["s3ModelArtifacts"]
     assert location.startswith("s3://sandbox-bucket/mnist_kmeans_example/output/")
     assert "step model-location: Succeeded" in done.stdout
+    job = location.split("/output/")[1].split("/")[0]
+    assert len(calls(sandbox, "CreateTrainingJob", job)) == 1
+
+
+def test_the_training_sample_runs_through_kfp_and_hands_on_the_model_location(
+    sandbox: dict[str, Any], wave: dict[str, Started]
+) -> None:
+    done = wave["training"].finished()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(v1 engine)" in done.stdout and "step model-location: Succeeded" in done.stdout
+    artifacts = json.loads(output_value(done.stdout, "sagemaker-trainingjob-model_artifacts"))
+    location = artifacts["s3ModelArtifacts"]
+    assert location.startswith("s3://sandbox-bucket/mnist_kmeans_example/output/")
+    assert output_value(done.stdout, "model-location-Output") == location
     job = location.split("/output/")[1].split("/")[0]
     assert len(calls(sandbox, "CreateTrainingJob", job)) == 1
 
@@ -470,7 +485,8 @@ def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
 ) -> None:
     """What a user looks for in the run's page: the graph with every step done, then a
     step's inputs and outputs, its logs (the job's own lines among them) and its UI
-    metadata (the summary card)."""
+    metadata (the summary card, with the run metric: KFP 2.16.1 in multi-user mode lists
+    no metrics of a v1 run, see the two-instance test)."""
     from ack_components_sandbox.testing import browser
 
     why_not = browser.unavailable()
@@ -524,13 +540,13 @@ def test_the_run_shows_in_the_kfp_ui_in_a_real_browser(
         page.get_by_role("heading", name="TrainingJob").wait_for(timeout=30_000)
         shown = panel.inner_text()
         assert "Completed" in shown and "Status timeline" in shown, shown
+        # The run metric, on the card (KFP 2.16.1 lists none of a v1 run; see above).
+        assert "Metrics" in shown and "train-loss" in shown and "0.07" in shown, shown
         hrefs = [link.get_attribute("href") or "" for link in panel.get_by_role("link").all()]
         region = "region=us-east-1"
         assert any(f"/sagemaker/home?{region}#/jobs/" in href for href in hrefs), hrefs
         assert any(f"/cloudwatch/home?{region}#logsV2:log-groups/" in href for href in hrefs)
         page.screenshot(path=shots / "step-visualizations.png")
-        # KFP 2.16.1 in multi-user mode records no metrics of a v1 run (see the two-instance
-        # test), so its runs list has none to show; the v2 module checks the v2 run's.
 
 
 def test_a_refused_step_shows_its_reason_in_the_kfp_ui(

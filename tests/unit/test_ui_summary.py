@@ -1,4 +1,4 @@
-"""The step's summary card: escaped values, links, parameters and the status timeline."""
+"""The step's summary card: escaped values, links, parameters, metrics and the status timeline."""
 
 from __future__ import annotations
 
@@ -57,6 +57,13 @@ def test_the_timeline_shows_each_status_with_its_time_in_utc() -> None:
     assert "| Time (UTC) | Status |" in text
     assert "| 1970-01-01 00:00:00 | InProgress / Starting |" in text
     assert "| 1970-01-01 00:01:01 | failed: AlgorithmError |" in text
+
+
+def test_the_run_metrics_are_on_the_card_too() -> None:
+    text = card(metrics=[("train-loss", 0.07), ("validation-msd", 1.5)])
+    assert "### Metrics\n\n| Name | Value |" in text
+    assert "| train-loss | 0.07 |" in text and "| validation-msd | 1.5 |" in text
+    assert "### Metrics" not in card()
 
 
 def test_the_document_is_kfp_v1s_inline_markdown() -> None:
