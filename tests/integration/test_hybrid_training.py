@@ -107,6 +107,13 @@ def s3(state: dict[str, Any]) -> Any:
     )
 
 
+def model_packed(sandbox: dict[str, Any], location: str) -> list[str]:
+    """The files in the model archive at ``location`` (an s3:// URI in the bucket)."""
+    body = s3(sandbox).get_object(Bucket=BUCKET, Key=location.removeprefix(f"s3://{BUCKET}/"))
+    with tarfile.open(fileobj=io.BytesIO(body["Body"].read()), mode="r:gz") as tar:
+        return [m.name for m in tar.getmembers() if m.size > 0]
+
+
 def hybrid(sandbox: dict[str, Any], *parameters: str, pipeline: Path = HYBRID) -> list[str]:
     given = [arg for pair in (f"bucket={BUCKET}", *parameters) for arg in ("-p", pair)]
     engine = ["--v2"] if pipeline == HYBRID_V2 else []
@@ -134,6 +141,31 @@ def pods_of(api: Any, job: str) -> list[Any]:
         .items
     )
     return found
+
+
+def trained_together(log: str) -> str:
+    """The PyTorchJob the step's ``log`` says it created, once the log shows its master and
+    worker trained together: each printed the loss all-reduced over the two, so the
+    numbers agree, and it went down (to the data's noise floor, where it may wobble)."""
+    found = re.search(rf"^created PyTorchJob {NAMESPACE}/(\S+)$", log, re.MULTILINE)
+    assert found, log
+    job = found.group(1)
+    master, worker = losses(log, f"{job}-master-0"), losses(log, f"{job}-worker-0")
+    assert len(master) == 8 and master == worker, log
+    assert master[-1] < master[0] / 10, master
+    assert all(later <= earlier * 1.05 for earlier, later in itertools.pairwise(master)), master
+    return job
+
+
+def sagemaker_api(state: dict[str, Any]) -> Any:
+    """The emulator's SageMaker API, where the TrainingJob branch's job is."""
+    return botocore.session.get_session().create_client(
+        "sagemaker",
+        region_name="us-east-1",
+        endpoint_url=state["emulator"]["url"],
+        aws_access_key_id="ackcomponents",
+        aws_secret_access_key="sandbox",
+    )
 
 
 def losses(log: str, pod: str) -> list[float]:
@@ -181,16 +213,7 @@ def test_on_kubernetes_a_master_and_a_worker_train_and_the_model_is_handed_on(
     assert "step model-location-2: Succeeded" in done.stdout  # the branch's own step
     assert f"step {SAGEMAKER_STEP}" not in done.stdout  # the other branch never ran
     log = step_log(api, done.stdout, PYTORCH_STEP)
-    found = re.search(rf"^created PyTorchJob {NAMESPACE}/(\S+)$", log, re.MULTILINE)
-    assert found, log
-    job = found.group(1)
-
-    # Both replicas trained together: each printed the loss all-reduced over the two, so
-    # the numbers agree, and it went down (to the data's noise floor, where it may wobble).
-    master, worker = losses(log, f"{job}-master-0"), losses(log, f"{job}-worker-0")
-    assert len(master) == 8 and master == worker, log
-    assert master[-1] < master[0] / 10, master
-    assert all(later <= earlier * 1.05 for earlier, later in itertools.pairwise(master)), master
+    job = trained_together(log)
     assert log.index(f"[{job}-master-0] rank 0: model written to") < log.index("done: Succeeded")
 
     # The model is where the step says, as SageMaker packs one: model.tar.gz with model.pt.
@@ -199,11 +222,7 @@ def test_on_kubernetes_a_master_and_a_worker_train_and_the_model_is_handed_on(
     ]
     assert location.startswith(f"s3://{BUCKET}/hybrid/pytorch/"), location
     assert location.endswith("/model.tar.gz")
-    key = location.removeprefix(f"s3://{BUCKET}/")
-    body = s3(sandbox).get_object(Bucket=BUCKET, Key=key)["Body"].read()
-    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as tar:
-        assert [m.name for m in tar.getmembers()] == ["model.pt"]
-        assert tar.getmembers()[0].size > 0
+    assert model_packed(sandbox, location) == ["model.pt"]
     assert location in step_log(api, done.stdout, "model-location-2")
 
     # The job is the operator's, with a master and a worker pod that ran to completion.
@@ -233,26 +252,12 @@ def test_on_sagemaker_the_same_image_and_hyperparameters_go_through_the_controll
     ]
     assert location.startswith(f"s3://{BUCKET}/hybrid/sagemaker/"), location
     name = location.removeprefix(f"s3://{BUCKET}/hybrid/sagemaker/").split("/")[0]
-    sagemaker = botocore.session.get_session().create_client(
-        "sagemaker",
-        region_name="us-east-1",
-        endpoint_url=sandbox["emulator"]["url"],
-        aws_access_key_id="ackcomponents",
-        aws_secret_access_key="sandbox",
-    )
-    described = sagemaker.describe_training_job(TrainingJobName=name)
+    described = sagemaker_api(sandbox).describe_training_job(TrainingJobName=name)
     assert described["AlgorithmSpecification"]["TrainingImage"] == training_operator.TRAINING_IMAGE
     assert described["HyperParameters"] == {"epochs": "8", "lr": "0.05"}
     assert described["ResourceConfig"]["InstanceCount"] == 2
     assert location == described["ModelArtifacts"]["S3ModelArtifacts"]
     assert location in step_log(api, done.stdout, "model-location")
-
-
-def model_packed(sandbox: dict[str, Any], location: str) -> list[str]:
-    """The files in the model archive at ``location`` (an s3:// URI in the bucket)."""
-    body = s3(sandbox).get_object(Bucket=BUCKET, Key=location.removeprefix(f"s3://{BUCKET}/"))
-    with tarfile.open(fileobj=io.BytesIO(body["Body"].read()), mode="r:gz") as tar:
-        return [m.name for m in tar.getmembers() if m.size > 0]
 
 
 def test_the_sdk2_sample_trains_on_kubernetes_on_the_v2_engine(
@@ -261,13 +266,7 @@ def test_the_sdk2_sample_trains_on_kubernetes_on_the_v2_engine(
     done = wave["kubernetes-v2"].finished()
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"step {SAGEMAKER_STEP}" not in done.stdout  # the other branch never ran
-    log = step_log(api, done.stdout, PYTORCH_STEP)
-    found = re.search(rf"^created PyTorchJob {NAMESPACE}/(\S+)$", log, re.MULTILINE)
-    assert found, log
-    job = found.group(1)
-    master, worker = losses(log, f"{job}-master-0"), losses(log, f"{job}-worker-0")
-    assert len(master) == 8 and master == worker, log
-    assert master[-1] < master[0] / 10, master
+    trained_together(step_log(api, done.stdout, PYTORCH_STEP))
     # The model's path carries the run's id (dsl.PIPELINE_JOB_ID_PLACEHOLDER), and the
     # branch's model-location step printed it: a dict output passed on by the v2 engine.
     printed = step_log(api, done.stdout, "model-location-2")
@@ -285,14 +284,7 @@ def test_the_sdk2_sample_trains_on_sagemaker_on_the_v2_engine(
     log = step_log(api, done.stdout, SAGEMAKER_STEP)
     found = re.search(rf"^created TrainingJob {NAMESPACE}/\S+ \(SageMaker name (\S+)\)$", log, re.M)
     assert found, log
-    sagemaker = botocore.session.get_session().create_client(
-        "sagemaker",
-        region_name="us-east-1",
-        endpoint_url=sandbox["emulator"]["url"],
-        aws_access_key_id="ackcomponents",
-        aws_secret_access_key="sandbox",
-    )
-    described = sagemaker.describe_training_job(TrainingJobName=found.group(1))
+    described = sagemaker_api(sandbox).describe_training_job(TrainingJobName=found.group(1))
     assert described["AlgorithmSpecification"]["TrainingImage"] == training_operator.TRAINING_IMAGE
     assert described["HyperParameters"] == {"epochs": "8", "lr": "0.05"}
     assert described["ResourceConfig"]["InstanceCount"] == 2
