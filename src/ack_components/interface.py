@@ -99,10 +99,9 @@ RUN_ID = Input(
     "run_id",
     STRING,
     "Identity of the pipeline run; with the inputs it fixes the resource name when none is "
-    "given, so a retried step re-attaches instead of starting a second job. The default "
-    "becomes the run's id under KFP's API server, for SDK 1.8 and SDK 2 pipelines alike "
-    "(it replaces {{workflow.uid}} in the run's Workflow); elsewhere pass "
-    "dsl.PIPELINE_JOB_ID_PLACEHOLDER (SDK 2) or dsl.RUN_ID_PLACEHOLDER (SDK 1.8).",
+    "given, so a retried step re-attaches instead of starting a second job. KFP's API "
+    "server makes the default the run's id (SDK 1.8 and SDK 2); elsewhere pass "
+    "dsl.PIPELINE_JOB_ID_PLACEHOLDER.",
     default="{{workflow.uid}}",
 )
 

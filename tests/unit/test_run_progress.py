@@ -79,7 +79,7 @@ def printed(*statuses: dict[str, Any]) -> tuple[int, list[str]]:
     test_job_logs.py)."""
     prepared = run.prepare(KIND, raw_inputs(training_job_name="kmeans"), "ml")
     lines: list[str] = []
-    code = run._apply_and_follow(prepared, Resources(list(statuses)), {}, lines.append)  # type: ignore[arg-type]
+    code = run._apply_and_follow(prepared, Resources(list(statuses)), {}, lines.append, [].append)  # type: ignore[arg-type]
     assert lines[0] == "created TrainingJob ml/kmeans (SageMaker name kmeans)"
     progress = [
         line for line in lines[1:] if not line.startswith(("  ", "job logs: ", "metrics: "))
