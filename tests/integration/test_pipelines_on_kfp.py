@@ -242,8 +242,10 @@ def test_the_deploy_sample_runs_to_succeeded_through_kfp(
     assert f"{sandbox['kfp_ui']['url']}/#/runs/details/{run_id}" in done.stdout
 
     # KFP's record of the run, and the Workflow its API server made of it.
-    detail = kfp_client.get_run(run_id)
-    assert detail.run.status == "Succeeded"
+    detail = wait_for(  # the persistence agent reports the Workflow's end a moment later
+        "KFP's record of the run to be Succeeded",
+        lambda: (found := kfp_client.get_run(run_id)).run.status == "Succeeded" and found,
+    )
     experiment = next(
         r.key.id for r in detail.run.resource_references if r.key.type == "EXPERIMENT"
     )

@@ -30,7 +30,7 @@ from test_output_in_json_input import argo_arguments, compiled_workflow, render
 
 from ack_components import rbac
 from ack_components_sandbox.cluster import component_image, node
-from ack_components_sandbox.kubeflow import profile
+from ack_components_sandbox.kubeflow import kfp_backend, profile
 
 WHY_NOT = node.unavailable() or component_image.unavailable()
 NAMESPACE = profile.NAMESPACE
@@ -172,7 +172,8 @@ def test_model_then_endpoint_config_steps_run_as_pods(
         ),
     )
     # The account holds the Role of `ack-components rbac` and, where Argo runs, Argo's
-    # executor Role (its own results, nothing of SageMaker's), and nothing else.
+    # executor Role (its own results, nothing of SageMaker's), where KFP runs what its v2
+    # engine reads (configmaps, secrets, pods: get), and nothing else.
     bindings = json.loads(
         kubectl(root, "get", "rolebindings,clusterrolebindings", "-A", "-o", "json")
     )
@@ -185,11 +186,14 @@ def test_model_then_endpoint_config_steps_run_as_pods(
         )
     ]
     executor = {"argo-executor"} if "argo" in state(root) else set()
-    assert sorted(held) == sorted({rbac.NAME} | executor)
+    engine = {kfp_backend.ENGINE_ROLE} if "kfp" in state(root) else set()
+    assert sorted(held) == sorted({rbac.NAME} | executor | engine)
     for role in json.loads(kubectl(root, "get", "roles", "-n", NAMESPACE, "-o", "json"))["items"]:
         if role["metadata"]["name"] in executor:
             resources = {r for rule in role["rules"] for r in rule["resources"]}
             assert resources == {"workflowtaskresults"}
+        if role["metadata"]["name"] in engine:  # what the v2 driver and launcher read
+            assert role["rules"] == kfp_backend.ENGINE_RULES
 
     served = {CONTAINER_OUTPUT: json.dumps(PRIMARY_CONTAINER)}
     model_container = step_container(workflow, "sagemaker-model", served, RUN_ID)
