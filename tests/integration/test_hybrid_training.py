@@ -63,7 +63,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def sandbox(sandbox: dict[str, Any]) -> dict[str, Any]:
     """The run's sandbox, with the bucket the sample's models go to."""
-    s3(sandbox).create_bucket(Bucket=BUCKET)
+    emulator_api(sandbox, "s3").create_bucket(Bucket=BUCKET)
     return sandbox
 
 
@@ -96,10 +96,11 @@ def api(sandbox: dict[str, Any]) -> Any:
     return config.new_client_from_config(config_file=str(sandbox["root"] / "kubeconfig"))
 
 
-def s3(state: dict[str, Any]) -> Any:
-    """The emulator's S3, where the PyTorchJob's master writes the model."""
+def emulator_api(state: dict[str, Any], service: str) -> Any:
+    """One of the emulator's APIs: ``s3``, where the PyTorchJob's master writes the model,
+    or ``sagemaker``, where the TrainingJob branch's job is."""
     return botocore.session.get_session().create_client(
-        "s3",
+        service,
         region_name="us-east-1",
         endpoint_url=state["emulator"]["url"],
         aws_access_key_id="ackcomponents",
@@ -109,7 +110,9 @@ def s3(state: dict[str, Any]) -> Any:
 
 def model_packed(sandbox: dict[str, Any], location: str) -> list[str]:
     """The files in the model archive at ``location`` (an s3:// URI in the bucket)."""
-    body = s3(sandbox).get_object(Bucket=BUCKET, Key=location.removeprefix(f"s3://{BUCKET}/"))
+    body = emulator_api(sandbox, "s3").get_object(
+        Bucket=BUCKET, Key=location.removeprefix(f"s3://{BUCKET}/")
+    )
     with tarfile.open(fileobj=io.BytesIO(body["Body"].read()), mode="r:gz") as tar:
         return [m.name for m in tar.getmembers() if m.size > 0]
 
@@ -155,17 +158,6 @@ def trained_together(log: str) -> str:
     assert master[-1] < master[0] / 10, master
     assert all(later <= earlier * 1.05 for earlier, later in itertools.pairwise(master)), master
     return job
-
-
-def sagemaker_api(state: dict[str, Any]) -> Any:
-    """The emulator's SageMaker API, where the TrainingJob branch's job is."""
-    return botocore.session.get_session().create_client(
-        "sagemaker",
-        region_name="us-east-1",
-        endpoint_url=state["emulator"]["url"],
-        aws_access_key_id="ackcomponents",
-        aws_secret_access_key="sandbox",
-    )
 
 
 def losses(log: str, pod: str) -> list[float]:
@@ -252,7 +244,7 @@ def test_on_sagemaker_the_same_image_and_hyperparameters_go_through_the_controll
     ]
     assert location.startswith(f"s3://{BUCKET}/hybrid/sagemaker/"), location
     name = location.removeprefix(f"s3://{BUCKET}/hybrid/sagemaker/").split("/")[0]
-    described = sagemaker_api(sandbox).describe_training_job(TrainingJobName=name)
+    described = emulator_api(sandbox, "sagemaker").describe_training_job(TrainingJobName=name)
     assert described["AlgorithmSpecification"]["TrainingImage"] == training_operator.TRAINING_IMAGE
     assert described["HyperParameters"] == {"epochs": "8", "lr": "0.05"}
     assert described["ResourceConfig"]["InstanceCount"] == 2
@@ -284,7 +276,9 @@ def test_the_sdk2_sample_trains_on_sagemaker_on_the_v2_engine(
     log = step_log(api, done.stdout, SAGEMAKER_STEP)
     found = re.search(rf"^created TrainingJob {NAMESPACE}/\S+ \(SageMaker name (\S+)\)$", log, re.M)
     assert found, log
-    described = sagemaker_api(sandbox).describe_training_job(TrainingJobName=found.group(1))
+    described = emulator_api(sandbox, "sagemaker").describe_training_job(
+        TrainingJobName=found.group(1)
+    )
     assert described["AlgorithmSpecification"]["TrainingImage"] == training_operator.TRAINING_IMAGE
     assert described["HyperParameters"] == {"epochs": "8", "lr": "0.05"}
     assert described["ResourceConfig"]["InstanceCount"] == 2
